@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# virtio-blk-poll top-level Makefile.
+#
+#   make                 build all modules for KDIR (default: running kernel)
+#   make KDIR=/usr/src/linux-headers-<release>
+#   make matrix          W=1 + sparse + checkpatch against every installed
+#                        Debian 12 6.1 / 6.12 headers package
+#   make check           the whole test suite (installs dependencies)
+#   make check-quick     a fast subset for edit-test loops
+#   make bench           ours vs the stock driver, side by side
+#   make deps            install build/test dependencies (root, apt)
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+VBP_ROOT := $(CURDIR)
+CONFIG_H := $(VBP_ROOT)/compat/generated/vbp_config.h
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+KBUILD_ARGS := -C $(KDIR) M=$(VBP_ROOT) VBP_ROOT=$(VBP_ROOT)
+
+.PHONY: all modules configure clean matrix check check-quick check-faults \
+	bench deps help
+
+all: modules
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+configure:
+	@compat/configure.sh $(KDIR) $(CONFIG_H)
+
+modules: configure
+	$(MAKE) $(KBUILD_ARGS) modules
+
+clean:
+	@if [ -f $(KDIR)/Makefile ]; then $(MAKE) $(KBUILD_ARGS) clean; fi
+	rm -rf compat/generated
+
+deps:
+	@scripts/deps.sh
+
+matrix:
+	@scripts/deps.sh
+	@scripts/matrix.sh
+
+check:
+	@scripts/deps.sh
+	@python3 tests/run.py
+
+check-quick:
+	@scripts/deps.sh
+	@python3 tests/run.py --quick
+
+check-faults:
+	@scripts/deps.sh
+	@python3 tests/run.py --only faults
+
+bench:
+	@scripts/deps.sh
+	@python3 tests/bench.py $(if $(KERNELS),--kernels "$(KERNELS)") \
+		$(if $(FULL),--full)

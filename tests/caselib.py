@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Shared pieces for test cases: registration, context, assertions."""
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+
+import build
+import vm
+
+ROOT = vm.ROOT
+REGISTRY = []
+KERNELS = ("6.1", "6.12")
+
+
+class Fail(Exception):
+    """A case's own verdict, shown without a traceback."""
+
+
+class Skip(Exception):
+    """The case cannot run here (said why); counted as skipped."""
+
+
+EXPECTED = (Fail, vm.HarnessError, build.BuildError)
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    fn: object
+    quick: bool
+    group: str
+
+
+def case(name, quick=False, group="misc"):
+    """Register fn as a test case."""
+    def deco(fn):
+        REGISTRY.append(Case(name, fn, quick, group))
+        return fn
+    return deco
+
+
+def accel_name():
+    try:
+        return vm.accel_choice()
+    except vm.HarnessError as e:
+        return str(e)
+
+
+class Context:
+    """Per-case state: output directory, notes, VM helpers."""
+
+    def __init__(self, name, outroot):
+        self.name = name
+        self.dir = os.path.join(outroot, re.sub(r"[^\w.-]+", "_", name))
+        os.makedirs(self.dir, exist_ok=True)
+        self.notes = []
+        self._nvm = 0
+
+    def note(self, msg):
+        self.notes.append(msg)
+
+    def kernel(self, name):
+        return vm.find_kernel(name)
+
+    def vm(self, kernel, script, driver=None, params="", disks=(),
+           files=None, **kw):
+        """Boot kernel, load driver ("stock", "ours", None) with params,
+        run script; return the Result (not checked)."""
+        if isinstance(kernel, str):
+            kernel = vm.find_kernel(kernel)
+        files = dict(files or {})
+        if driver == "ours":
+            files["virtio_blk.ko"] = build.module(kernel, "virtio_blk")
+        if driver:
+            script = "vbp_load %s %s\n%s" % (driver, params, script)
+        self._nvm += 1
+        outdir = os.path.join(self.dir, "vm%d" % self._nvm)
+        os.makedirs(outdir, exist_ok=True)
+        return vm.VM(kernel, script, disks=disks, outdir=outdir, files=files,
+                     **kw).run()
+
+    def vm_ok(self, *a, **kw):
+        """Like vm(), but the run must pass."""
+        r = self.vm(*a, **kw)
+        if not r.ok:
+            raise Fail(r.summary())
+        return r
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def fio_job(result, name):
+    """The first job of /out/fio-<name>.json."""
+    data = json.loads(result.read("fio-%s.json" % name))
+    return data["jobs"][0]
+
+
+def run(cmd, **kw):
+    """Run a host command; Fail with its output if it fails."""
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        raise Fail("%s exited %d:\n%s%s" % (" ".join(cmd), r.returncode,
+                                           r.stdout[-3000:], r.stderr[-3000:]))
+    return r

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Build the project's modules for a given kernel, out of the source tree.
+
+Each kernel gets its own copy of the sources under .build/<release>/src
+(kbuild builds external modules in place, so two kernels cannot share one
+tree).  rsync keeps the copy's timestamps, so rebuilds are incremental.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, ".build")
+
+_lock = threading.Lock()
+_done = {}
+
+
+class BuildError(Exception):
+    pass
+
+
+def srcdir(release):
+    return os.path.join(BUILD, release, "src")
+
+
+def sync_tree(release):
+    dst = srcdir(release)
+    os.makedirs(dst, exist_ok=True)
+    subprocess.run(["rsync", "-a", "--delete",
+                    "--exclude=/.git", "--exclude=/.build",
+                    "--exclude=/results", "--exclude=*.o", "--exclude=*.ko",
+                    "--exclude=.*.cmd", "--exclude=*.mod*",
+                    "--exclude=/compat/generated",
+                    "--exclude=Module.symvers", "--exclude=modules.order",
+                    ROOT + "/", dst + "/"], check=True)
+    return dst
+
+
+def make(release, headers, extra=(), log_name="build.log", target_dir=None):
+    """Run make in the per-kernel copy; raise BuildError with the log."""
+    dst = sync_tree(release)
+    cmd = ["make", "-C", target_dir or dst, "KDIR=" + headers,
+           "-j%d" % (os.cpu_count() or 1)] + list(extra)
+    log = os.path.join(BUILD, release, log_name)
+    with open(log, "w") as f:
+        r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        with open(log) as f:
+            tail = f.read().splitlines()[-40:]
+        raise BuildError("make for %s failed (log %s):\n%s"
+                         % (release, log, "\n".join(tail)))
+    return dst
+
+
+def modules(kernel):
+    """Build our modules for kernel once per process; return the src dir."""
+    with _lock:
+        if kernel.release not in _done:
+            print("  BUILD   modules for %s" % kernel.release,
+                  file=sys.stderr, flush=True)
+            _done[kernel.release] = make(kernel.release, kernel.headers)
+        return _done[kernel.release]
+
+
+def module(kernel, name):
+    """Path of built module name (e.g. "virtio_blk") for kernel."""
+    dst = modules(kernel)
+    for sub in ("virtio_blk", "cpuidle", "tests/modules", "tests/kunit"):
+        p = os.path.join(dst, sub, name + ".ko")
+        if os.path.exists(p):
+            return p
+    raise BuildError("module %s.ko was not built for %s"
+                     % (name, kernel.release))
+
+
+def test_modules(kernel):
+    """Build tests/modules (harness self-test modules) for kernel."""
+    key = kernel.release + ":testmods"
+    with _lock:
+        if key not in _done:
+            dst = sync_tree(kernel.release)
+            tdir = os.path.join(dst, "tests", "modules")
+            log = os.path.join(BUILD, kernel.release, "testmods.log")
+            with open(log, "w") as f:
+                r = subprocess.run(["make", "-C", kernel.headers,
+                                    "M=" + tdir, "modules"],
+                                   stdout=f, stderr=subprocess.STDOUT)
+            if r.returncode != 0:
+                raise BuildError("test modules for %s failed (log %s)"
+                                 % (kernel.release, log))
+            _done[key] = tdir
+        return _done[key]

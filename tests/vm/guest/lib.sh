@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest test scripts (busybox sh).  Sourced before test.sh.
+# Host tools (fio, kmod, setpci) come from the host's /usr over 9p.
+
+KREL=$(uname -r)
+
+vbp_log() { echo "vbp: $*"; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Kernel module file of the in-tree driver of the running kernel.
+vbp_stock_ko() {
+	ls /lib/modules/$KREL/kernel/drivers/block/virtio_blk.ko* 2>/dev/null | head -n 1
+}
+
+# vbp_load_stock [param=value ...]: load the in-tree virtio_blk.
+vbp_load_stock() {
+	ko=$(vbp_stock_ko)
+	[ -n "$ko" ] || fail "in-tree virtio_blk.ko not found for $KREL"
+	/usr/sbin/insmod "$ko" "$@" || fail "insmod stock virtio_blk $*"
+	vbp_log "loaded stock virtio_blk $*"
+}
+
+# vbp_load_ours [param=value ...]: load our virtio_blk from /in.
+vbp_load_ours() {
+	[ -f /in/virtio_blk.ko ] || fail "our virtio_blk.ko was not provided"
+	/usr/sbin/insmod /in/virtio_blk.ko "$@" || fail "insmod our virtio_blk $*"
+	vbp_log "loaded our virtio_blk $*"
+}
+
+# vbp_load DRIVER [params]: DRIVER is "stock" or "ours".
+vbp_load() {
+	d=$1; shift
+	case "$d" in
+	stock) vbp_load_stock "$@" ;;
+	ours) vbp_load_ours "$@" ;;
+	*) fail "unknown driver $d" ;;
+	esac
+}
+
+vbp_unload() { /usr/sbin/rmmod virtio_blk || fail "rmmod virtio_blk"; }
+
+# vbp_wait_dev DEV [seconds]: wait for a block device node.
+vbp_wait_dev() {
+	n=0
+	while [ ! -b "$1" ]; do
+		n=$((n + 1))
+		[ $n -gt $((${2:-10} * 10)) ] && fail "$1 did not appear"
+		sleep 0.1
+	done
+}
+
+# vbp_irqs PATTERN: total interrupts on /proc/interrupts lines matching.
+vbp_irqs() {
+	awk -v pat="$1" -v ncpu="$(grep -c ^processor /proc/cpuinfo)" '
+		$0 ~ pat { for (i = 2; i <= ncpu + 1; i++) s += $i }
+		END { print s + 0 }' /proc/interrupts
+}
+
+# vbp_fio NAME fio-args...: run fio, JSON result to /out/fio-NAME.json.
+vbp_fio() {
+	name=$1; shift
+	fio --output-format=json --output="$VBP_OUT/fio-$name.json" "$@" ||
+		{ cat "$VBP_OUT/fio-$name.json"; fail "fio $name failed"; }
+	vbp_log "fio $name ok"
+}
+
+# vbp_result KEY VALUE: record a value for the host side.
+vbp_result() { echo "$1=$2" >> "$VBP_OUT/results.txt"; }
