@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Build checks: the kernel matrix (W=1, sparse, checkpatch) and DKMS."""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from caselib import ROOT, Fail, case, check, run
+
+
+@case("build/matrix", group="build")
+def matrix(ctx):
+    r = subprocess.run(["bash", os.path.join(ROOT, "scripts", "matrix.sh")],
+                       capture_output=True, text=True)
+    with open(os.path.join(ctx.dir, "matrix.log"), "w") as f:
+        f.write(r.stdout + r.stderr)
+    if r.returncode != 0:
+        raise Fail("make matrix failed:\n" + (r.stdout + r.stderr)[-4000:])
+    for ln in r.stderr.splitlines():
+        if "clean" in ln or "CHECKPATCH" in ln:
+            ctx.note(ln.strip())
+
+
+def _version():
+    with open(os.path.join(ROOT, "dkms.conf")) as f:
+        return re.search(r'PACKAGE_VERSION="([^"]+)"', f.read()).group(1)
+
+
+def _dkms_build(ctx, kernel):
+    """dkms add + build into a private tree; returns the built .ko list."""
+    ver = _version()
+    work = tempfile.mkdtemp(prefix="vbp-dkms-", dir=ctx.dir)
+    src = os.path.join(work, "src", "virtio-blk-poll-" + ver)
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split()
+    for f in files:
+        if f.startswith(("results/", ".build/")):
+            continue
+        os.makedirs(os.path.dirname(os.path.join(src, f)), exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, f), os.path.join(src, f))
+    tree = os.path.join(work, "dkms")
+    os.makedirs(tree)
+    common = ["--sourcetree", os.path.join(work, "src"), "--dkmstree", tree,
+              "-m", "virtio-blk-poll", "-v", ver]
+    run(["dkms", "add"] + common)
+    r = subprocess.run(["dkms", "build", "-k", kernel.release] + common,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        log = os.path.join(tree, "virtio-blk-poll", ver, "build", "make.log")
+        tail = open(log).read()[-3000:] if os.path.exists(log) else ""
+        raise Fail("dkms build -k %s failed:\n%s%s\n%s" % (
+            kernel.release, r.stdout[-2000:], r.stderr[-2000:], tail))
+    kos = []
+    for dp, _, fs in os.walk(os.path.join(tree, "virtio-blk-poll", ver,
+                                          kernel.release)):
+        kos += [os.path.join(dp, f) for f in fs if ".ko" in f]
+    return kos
+
+
+def _dkms(series):
+    def fn(ctx):
+        k = ctx.kernel(series)
+        kos = _dkms_build(ctx, k)
+        names = sorted(os.path.basename(p) for p in kos)
+        check(any(n.startswith("virtio_blk.ko") for n in names),
+              "dkms built no virtio_blk.ko (got %s)" % names)
+        ctx.note("dkms build -k %s: %s" % (k.release, ", ".join(names)))
+    return fn
+
+
+for _k in ("6.1", "6.12"):
+    case("build/dkms/" + _k, group="build")(_dkms(_k))
