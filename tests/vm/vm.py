@@ -296,8 +296,9 @@ def disk_args(i, d, workdir):
             with open(path, "wb") as f:
                 f.truncate(_size_bytes(d.size))
         d.path = path
+        unmap = ",discard=unmap" if d.discard else ""
         args += ["-blockdev", "driver=file,node-name=%s-file,filename=%s,"
-                 "cache.direct=off%s" % (node, path, ro)]
+                 "cache.direct=off%s%s" % (node, path, ro, unmap)]
         proto = "%s-file" % node
         if d.backend == "blkdebug":
             conf = os.path.join(workdir, "%s-blkdebug.conf" % node)
@@ -306,8 +307,8 @@ def disk_args(i, d, workdir):
             args += ["-blockdev", "driver=blkdebug,node-name=%s-dbg,"
                      "config=%s,image=%s%s" % (node, conf, proto, ro)]
             proto = "%s-dbg" % node
-        args += ["-blockdev", "driver=raw,node-name=%s,file=%s%s"
-                 % (node, proto, ro)]
+        args += ["-blockdev", "driver=raw,node-name=%s,file=%s%s%s"
+                 % (node, proto, ro, unmap)]
     props = ["%s" % d.model, "drive=%s" % node, "id=%s-dev" % node]
     if d.model.startswith("virtio-blk"):
         if d.num_queues is not None:
@@ -505,6 +506,7 @@ class VM:
         self.hung_task_secs = hung_task_secs
         self.outdir = outdir or tempfile.mkdtemp(prefix="vbp-vm-")
         self.qmp = None
+        self.proc = None
         self.during_error = None
 
     def _prepare(self):
@@ -562,6 +564,7 @@ class VM:
         stderr = open(os.path.join(self.outdir, "qemu.stderr"), "w")
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                 stdout=stderr, stderr=stderr)
+        self.proc = proc
         thread = None
         timed_out = False
         try:
@@ -625,6 +628,14 @@ class VM:
             reason = "ok"
         return Result(reason == "ok", rc, reason, self.outdir, console, bad,
                       elapsed)
+
+
+def proc_cpu_seconds(pid):
+    """User + system CPU seconds used so far by process pid (all threads)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def shlex_quote(s):

@@ -66,3 +66,23 @@ vbp_fio() {
 
 # vbp_result KEY VALUE: record a value for the host side.
 vbp_result() { echo "$1=$2" >> "$VBP_OUT/results.txt"; }
+
+# vbp_disk_irqs DEV: interrupts so far on the virtio device behind DEV
+# (all its vectors: config and request queues).
+vbp_disk_irqs() {
+	vdev=$(basename "$(readlink -f /sys/block/$1/device)")
+	vbp_irqs "$vdev-"
+}
+
+# vbp_cpu_busy: busy USER_HZ ticks of all CPUs so far (not idle/iowait).
+vbp_cpu_busy() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# vbp_mark NAME: tell the host a phase starts or ends (host samples the
+# QEMU process's CPU time when it sees the file appear).
+vbp_mark() {
+	: > "$VBP_OUT/mark-$1"
+	sync
+	sleep 0.2
+}
