@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_blk statistics in debugfs:
+ *
+ *   /sys/kernel/debug/virtio-blk-poll/<disk>/device
+ *   /sys/kernel/debug/virtio-blk-poll/<disk>/q<N>/stats
+ *
+ * Each file lists "name value" lines; writing 0 to it resets its counters.
+ * Per-queue counters are plain u64s updated under the queue lock the I/O
+ * path holds anyway, so they cost no atomics.
+ */
+#include "virtblk.h"
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+
+static struct dentry *virtblk_dbg_root;
+
+static int virtblk_dbg_zero(const char __user *ubuf, size_t count)
+{
+	u64 val;
+	int err;
+
+	err = kstrtoull_from_user(ubuf, count, 0, &val);
+	if (err)
+		return err;
+	return val ? -EINVAL : 0;
+}
+
+static int virtblk_qstats_show(struct seq_file *m, void *unused)
+{
+	struct virtblk_vq *bvq = m->private;
+	struct virtblk_vq_stats s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	s = bvq->stats;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	seq_printf(m, "type %s\n", bvq->poll ? "poll" : "default");
+	seq_printf(m, "submitted %llu\n", s.submitted);
+	seq_printf(m, "kicks %llu\n", s.kicks);
+	seq_printf(m, "kicks_avoided %llu\n", s.kicks_avoided);
+	seq_printf(m, "interrupts %llu\n", s.interrupts);
+	seq_printf(m, "completions %llu\n", s.completions);
+	seq_printf(m, "polls %llu\n", s.polls);
+	seq_printf(m, "polls_empty %llu\n", s.polls_empty);
+	seq_printf(m, "poll_completions %llu\n", s.poll_completions);
+	return 0;
+}
+
+static int virtblk_qstats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, virtblk_qstats_show, inode->i_private);
+}
+
+static ssize_t virtblk_qstats_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	struct virtblk_vq *bvq = ((struct seq_file *)file->private_data)->private;
+	unsigned long flags;
+	int err;
+
+	err = virtblk_dbg_zero(ubuf, count);
+	if (err)
+		return err;
+	spin_lock_irqsave(&bvq->lock, flags);
+	memset(&bvq->stats, 0, sizeof(bvq->stats));
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	return count;
+}
+
+static const struct file_operations virtblk_qstats_fops = {
+	.owner		= THIS_MODULE,
+	.open		= virtblk_qstats_open,
+	.read		= seq_read,
+	.write		= virtblk_qstats_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static int virtblk_dev_show(struct seq_file *m, void *unused)
+{
+	struct virtblk_dev *vblk = m->private;
+	u64 timeouts, resets, requeues, failed;
+	unsigned long flags;
+	bool dead;
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	timeouts = vblk->timeouts;
+	resets = vblk->resets;
+	requeues = vblk->requeues;
+	failed = vblk->failed;
+	dead = vblk->dead;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+
+	seq_printf(m, "default_queues %u\n", vblk->split.nr_default);
+	seq_printf(m, "poll_queues %u\n", vblk->split.nr_poll);
+	seq_printf(m, "queue_depth %u\n", vblk->tag_set.queue_depth);
+	seq_printf(m, "timeouts %llu\n", timeouts);
+	seq_printf(m, "resets %llu\n", resets);
+	seq_printf(m, "requeues %llu\n", requeues);
+	seq_printf(m, "failed %llu\n", failed);
+	seq_printf(m, "dead %d\n", dead);
+	return 0;
+}
+
+static int virtblk_dev_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, virtblk_dev_show, inode->i_private);
+}
+
+static ssize_t virtblk_dev_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct virtblk_dev *vblk = ((struct seq_file *)file->private_data)->private;
+	unsigned long flags;
+	int err;
+
+	err = virtblk_dbg_zero(ubuf, count);
+	if (err)
+		return err;
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	vblk->timeouts = 0;
+	vblk->resets = 0;
+	vblk->requeues = 0;
+	vblk->failed = 0;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+	return count;
+}
+
+static const struct file_operations virtblk_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= virtblk_dev_open,
+	.read		= seq_read,
+	.write		= virtblk_dev_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+void virtblk_debugfs_init(void)
+{
+	virtblk_dbg_root = debugfs_create_dir("virtio-blk-poll", NULL);
+}
+
+void virtblk_debugfs_exit(void)
+{
+	debugfs_remove_recursive(virtblk_dbg_root);
+	virtblk_dbg_root = NULL;
+}
+
+void virtblk_debugfs_add(struct virtblk_dev *vblk)
+{
+	unsigned int i, n = virtblk_qmap_total(&vblk->split);
+	char name[16];
+
+	vblk->dbg = debugfs_create_dir(vblk->disk->disk_name, virtblk_dbg_root);
+	debugfs_create_file("device", 0600, vblk->dbg, vblk,
+			    &virtblk_dev_fops);
+	for (i = 0; i < n; i++) {
+		struct dentry *dir;
+
+		snprintf(name, sizeof(name), "q%u", i);
+		dir = debugfs_create_dir(name, vblk->dbg);
+		debugfs_create_file("stats", 0600, dir, &vblk->vqs[i],
+				    &virtblk_qstats_fops);
+	}
+}
+
+void virtblk_debugfs_remove(struct virtblk_dev *vblk)
+{
+	debugfs_remove_recursive(vblk->dbg);
+	vblk->dbg = NULL;
+}

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_blk I/O path: request preparation and submission, completion from
+ * interrupts and from polling, and the timeout handler.
+ *
+ * Buffers are added to a virtqueue with the request's driver tag (plus one,
+ * tokens must not be NULL) as token rather than a pointer, so a used buffer
+ * id coming back from the device is looked up in the tag set and checked
+ * before anything is dereferenced.
+ */
+#include "virtblk.h"
+
+#include <linux/blk-mq-virtio.h>
+#include <linux/virtio_config.h>
+
+static inline void *virtblk_token(struct request *rq)
+{
+	return (void *)(uintptr_t)(rq->tag + 1);
+}
+
+/*
+ * Translate a token returned by the virtqueue into a request of this queue
+ * that is on the ring.  Called under bvq->lock.
+ */
+static struct request *virtblk_token_rq(struct virtblk_vq *bvq, void *token)
+{
+	uintptr_t tag = (uintptr_t)token - 1;
+	struct request *rq = NULL;
+
+	if (likely(tag < UINT_MAX))
+		rq = blk_mq_tag_to_rq(bvq->hctx->tags, tag);
+	if (likely(rq && rq->tag == tag && rq->mq_hctx == bvq->hctx)) {
+		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+		if (likely(vbr->state == VIRTBLK_RQ_INFLIGHT))
+			return rq;
+	}
+	dev_err_ratelimited(&bvq->vblk->vdev->dev,
+			    "%s: device returned a buffer that is not in flight (token %#lx), ignored\n",
+			    bvq->name, (unsigned long)token);
+	return NULL;
+}
+
+void virtblk_req_release(struct request *rq)
+{
+	struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+	if (vbr->flags & VIRTBLK_REQ_MAPPED)
+		sg_free_table_chained(&vbr->sg_table, VIRTBLK_INLINE_SG);
+	if (vbr->flags & VIRTBLK_REQ_RANGES)
+		kfree(bvec_virt(&rq->special_vec));
+	vbr->flags = 0;
+	vbr->sg_table.nents = 0;
+}
+
+void virtblk_end_rq(struct request *rq, blk_status_t status)
+{
+	struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+	vbr->retries = 0;
+	blk_mq_end_request(rq, status);
+}
+
+/* Build the range payload of discard, write zeroes and secure erase. */
+static int virtblk_setup_ranges(struct request *rq, struct virtblk_req *vbr,
+				bool unmap)
+{
+	struct virtio_blk_discard_write_zeroes *range = &vbr->range;
+	unsigned int nr = 1, n = 0;
+	struct bio *bio;
+
+	/*
+	 * Only discard merges unrelated bios into one request, and only when
+	 * more than one discard segment is allowed; everything else is one
+	 * contiguous range.
+	 */
+	if (req_op(rq) == REQ_OP_DISCARD &&
+	    queue_max_discard_segments(rq->q) > 1)
+		nr = blk_rq_nr_discard_segments(rq);
+
+	if (nr == 1) {
+		virtblk_proto_range(range, blk_rq_pos(rq), blk_rq_sectors(rq),
+				    unmap);
+	} else {
+		range = kmalloc_array(nr, sizeof(*range), GFP_ATOMIC);
+		if (!range)
+			return -ENOMEM;
+		vbr->flags |= VIRTBLK_REQ_RANGES;
+		__rq_for_each_bio(bio, rq) {
+			if (WARN_ON_ONCE(n == nr))
+				break;
+			virtblk_proto_range(&range[n++], bio->bi_iter.bi_sector,
+					    bio_sectors(bio), unmap);
+		}
+		nr = n;
+	}
+
+	rq->special_vec.bv_page = virt_to_page(range);
+	rq->special_vec.bv_offset = offset_in_page(range);
+	rq->special_vec.bv_len = sizeof(*range) * nr;
+	rq->rq_flags |= RQF_SPECIAL_PAYLOAD;
+	return 0;
+}
+
+/* Everything that can be done before taking the virtqueue lock. */
+static blk_status_t virtblk_prep(struct virtio_device *vdev,
+				 struct request *rq, struct virtblk_req *vbr)
+{
+	unsigned int nsegs;
+
+	vbr->flags = 0;
+	vbr->state = VIRTBLK_RQ_IDLE;
+	vbr->sg_table.nents = 0;
+	/* A device that never writes the status byte fails the request. */
+	vbr->status = VIRTIO_BLK_S_IOERR;
+
+	/* Driver-private requests (GET_ID) come with their header set. */
+	if (req_op(rq) != REQ_OP_DRV_IN) {
+		struct virtblk_cmd cmd;
+
+		if (unlikely(virtblk_proto_cmd(req_op(rq), rq->cmd_flags,
+					       blk_rq_pos(rq), &cmd)))
+			return BLK_STS_NOTSUPP;
+		vbr->out_hdr.type = cpu_to_virtio32(vdev, cmd.type);
+		vbr->out_hdr.sector = cpu_to_virtio64(vdev, cmd.sector);
+		vbr->out_hdr.ioprio = cpu_to_virtio32(vdev, req_get_ioprio(rq));
+		if (unlikely(cmd.ranges) &&
+		    virtblk_setup_ranges(rq, vbr, cmd.unmap))
+			return BLK_STS_RESOURCE;
+	}
+
+	nsegs = blk_rq_nr_phys_segments(rq);
+	if (nsegs) {
+		vbr->sg_table.sgl = vbr->sg;
+		if (unlikely(sg_alloc_table_chained(&vbr->sg_table, nsegs,
+						    vbr->sg,
+						    VIRTBLK_INLINE_SG))) {
+			virtblk_req_release(rq);
+			return BLK_STS_RESOURCE;
+		}
+		vbr->flags |= VIRTBLK_REQ_MAPPED;
+		vbr->sg_table.nents = blk_rq_map_sg(rq->q, rq,
+						    vbr->sg_table.sgl);
+	}
+	return BLK_STS_OK;
+}
+
+/* Put a prepared request on the ring.  Called under bvq->lock. */
+static int virtblk_add(struct virtqueue *vq, struct request *rq,
+		       struct virtblk_req *vbr)
+{
+	struct scatterlist hdr, status, *sgs[3];
+	unsigned int out = 0, in = 0;
+
+	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
+	sgs[out++] = &hdr;
+	if (vbr->sg_table.nents) {
+		if (op_is_write(req_op(rq)))
+			sgs[out++] = vbr->sg_table.sgl;
+		else
+			sgs[out + in++] = vbr->sg_table.sgl;
+	}
+	sg_init_one(&status, &vbr->status, sizeof(vbr->status));
+	sgs[out + in++] = &status;
+
+	return virtqueue_add_sgs(vq, sgs, out, in, virtblk_token(rq),
+				 GFP_ATOMIC);
+}
+
+/* Decide on a notification.  Called under bvq->lock with bvq->vq set. */
+static bool virtblk_kick_prepare(struct virtblk_vq *bvq)
+{
+	if (virtqueue_kick_prepare(bvq->vq)) {
+		bvq->stats.kicks++;
+		return true;
+	}
+	bvq->stats.kicks_avoided++;
+	return false;
+}
+
+static blk_status_t virtblk_add_error(int err)
+{
+	switch (err) {
+	case -ENOSPC:
+		return BLK_STS_DEV_RESOURCE;
+	case -ENOMEM:
+		return BLK_STS_RESOURCE;
+	default:
+		return BLK_STS_IOERR;
+	}
+}
+
+static blk_status_t virtblk_queue_rq(struct blk_mq_hw_ctx *hctx,
+				     const struct blk_mq_queue_data *bd)
+{
+	struct virtblk_vq *bvq = virtblk_vq_of(hctx);
+	struct request *rq = bd->rq;
+	struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+	struct virtqueue *vq;
+	unsigned long flags;
+	bool notify = false;
+	blk_status_t sts;
+	int err;
+
+	if (unlikely(READ_ONCE(bvq->vblk->dead))) {
+		vbr->retries = 0;
+		return BLK_STS_IOERR;
+	}
+
+	sts = virtblk_prep(bvq->vblk->vdev, rq, vbr);
+	if (unlikely(sts)) {
+		if (sts != BLK_STS_RESOURCE)
+			vbr->retries = 0;
+		return sts;
+	}
+	blk_mq_start_request(rq);
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	vq = bvq->vq;
+	if (unlikely(!vq)) {
+		/* Torn down by a reset; come back once it is done. */
+		spin_unlock_irqrestore(&bvq->lock, flags);
+		virtblk_req_release(rq);
+		return BLK_STS_RESOURCE;
+	}
+	err = virtblk_add(vq, rq, vbr);
+	if (unlikely(err)) {
+		if (err == -ENOSPC) {
+			bvq->stopped = true;
+			blk_mq_stop_hw_queue(hctx);
+		}
+		/* Make sure the device sees what is already queued. */
+		notify = virtblk_kick_prepare(bvq);
+		spin_unlock_irqrestore(&bvq->lock, flags);
+		if (notify)
+			virtqueue_notify(vq);
+		virtblk_req_release(rq);
+		sts = virtblk_add_error(err);
+		if (sts == BLK_STS_IOERR)
+			vbr->retries = 0;
+		return sts;
+	}
+	vbr->state = VIRTBLK_RQ_INFLIGHT;
+	bvq->stats.submitted++;
+	if (bd->last)
+		notify = virtblk_kick_prepare(bvq);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	if (notify)
+		virtqueue_notify(vq);
+	return BLK_STS_OK;
+}
+
+static void virtblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct virtblk_vq *bvq = virtblk_vq_of(hctx);
+	struct virtqueue *vq;
+	unsigned long flags;
+	bool notify = false;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	vq = bvq->vq;
+	if (vq)
+		notify = virtblk_kick_prepare(bvq);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	if (notify)
+		virtqueue_notify(vq);
+}
+
+/* Add a list of started requests to one queue with a single kick. */
+static void virtblk_submit_list(struct virtblk_vq *bvq,
+				struct vbp_rq_list *list)
+{
+	struct virtqueue *vq;
+	struct request *rq;
+	unsigned long flags;
+	bool notify = false;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	vq = bvq->vq;
+	while ((rq = vbp_rq_list_pop(list))) {
+		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+		if (unlikely(!vq || virtblk_add(vq, rq, vbr))) {
+			virtblk_req_release(rq);
+			blk_mq_requeue_request(rq, true);
+			continue;
+		}
+		vbr->state = VIRTBLK_RQ_INFLIGHT;
+		bvq->stats.submitted++;
+	}
+	if (vq)
+		notify = virtblk_kick_prepare(bvq);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	if (notify)
+		virtqueue_notify(vq);
+}
+
+static void virtblk_queue_rqs(vbp_compat_rqs_arg *rqlist)
+{
+	struct vbp_rq_list in, batch = { }, rejected = { };
+	struct virtblk_vq *cur = NULL;
+	struct request *rq;
+
+	vbp_compat_rqs_take(rqlist, &in);
+	while ((rq = vbp_rq_list_pop(&in))) {
+		struct virtblk_vq *bvq = virtblk_vq_of(rq->mq_hctx);
+
+		if (cur && cur != bvq)
+			virtblk_submit_list(cur, &batch);
+		cur = bvq;
+
+		/* Anything unusual goes back for ->queue_rq() to handle. */
+		if (unlikely(READ_ONCE(bvq->vblk->dead)) ||
+		    virtblk_prep(bvq->vblk->vdev, rq, blk_mq_rq_to_pdu(rq))) {
+			vbp_rq_list_add_tail(&rejected, rq);
+			continue;
+		}
+		blk_mq_start_request(rq);
+		vbp_rq_list_add_tail(&batch, rq);
+	}
+	if (cur)
+		virtblk_submit_list(cur, &batch);
+	vbp_compat_rqs_give(rqlist, &rejected);
+}
+
+static void virtblk_complete_rq(struct request *rq)
+{
+	struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+	virtblk_req_release(rq);
+	virtblk_end_rq(rq, virtblk_proto_status(vbr->status));
+}
+
+static void virtblk_complete_batch(struct io_comp_batch *iob)
+{
+	struct request *rq;
+
+	rq_list_for_each(&iob->req_list, rq) {
+		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+		virtblk_req_release(rq);
+		vbr->retries = 0;
+	}
+	blk_mq_end_request_batch(iob);
+}
+
+/*
+ * Take used buffers off the ring onto @done.  Called under bvq->lock with
+ * bvq->vq set; returns the number of requests taken.
+ */
+static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
+					struct vbp_rq_list *done)
+{
+	unsigned int n = 0, len;
+	void *token;
+
+	while ((token = virtqueue_get_buf(bvq->vq, &len))) {
+		struct request *rq = virtblk_token_rq(bvq, token);
+		struct virtblk_req *vbr;
+
+		if (unlikely(!rq))
+			continue;
+		vbr = blk_mq_rq_to_pdu(rq);
+		vbr->state = VIRTBLK_RQ_DONE;
+		vbp_rq_list_add_tail(done, rq);
+		n++;
+	}
+	return n;
+}
+
+/* A full ring stopped the hardware queue; did we just make room? */
+static bool virtblk_need_restart(struct virtblk_vq *bvq, unsigned int n)
+{
+	if (likely(!bvq->stopped) || !n)
+		return false;
+	bvq->stopped = false;
+	return true;
+}
+
+/* Hand requests taken off the ring to the block layer, outside the lock. */
+static void virtblk_finish(struct vbp_rq_list *done, struct io_comp_batch *iob)
+{
+	struct request *rq;
+
+	while ((rq = vbp_rq_list_pop(done))) {
+		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+		if (unlikely(blk_should_fake_timeout(rq->q)))
+			continue;
+		if (blk_mq_complete_request_remote(rq))
+			continue;
+		if (vbp_compat_add_to_batch(rq, iob,
+					    vbr->status != VIRTIO_BLK_S_OK,
+					    virtblk_complete_batch))
+			continue;
+		virtblk_complete_rq(rq);
+	}
+}
+
+void virtblk_vq_done(struct virtqueue *vq)
+{
+	struct virtblk_dev *vblk = vq->vdev->priv;
+	struct virtblk_vq *bvq = &vblk->vqs[vq->index];
+	struct vbp_rq_list done = { };
+	DEFINE_IO_COMP_BATCH(iob);
+	unsigned int n = 0;
+	unsigned long flags;
+	bool restart;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	if (unlikely(bvq->vq != vq)) {
+		spin_unlock_irqrestore(&bvq->lock, flags);
+		return;
+	}
+	bvq->stats.interrupts++;
+	do {
+		virtqueue_disable_cb(vq);
+		n += virtblk_reap_locked(bvq, &done);
+	} while (!virtqueue_enable_cb(vq));
+	bvq->stats.completions += n;
+	restart = virtblk_need_restart(bvq, n);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	virtblk_finish(&done, &iob);
+	if (iob.complete)
+		iob.complete(&iob);
+	if (restart)
+		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
+}
+
+unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob)
+{
+	struct vbp_rq_list done = { };
+	unsigned int n = 0;
+	unsigned long flags;
+	bool restart;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	if (bvq->vq)
+		n = virtblk_reap_locked(bvq, &done);
+	bvq->stats.completions += n;
+	restart = virtblk_need_restart(bvq, n);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	virtblk_finish(&done, iob);
+	if (restart)
+		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
+	return n;
+}
+
+void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans)
+{
+	struct vbp_rq_list done = { };
+	unsigned int n = 0;
+	unsigned long flags;
+	void *token;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	if (bvq->vq) {
+		n = virtblk_reap_locked(bvq, &done);
+		while ((token = virtqueue_detach_unused_buf(bvq->vq))) {
+			struct request *rq = virtblk_token_rq(bvq, token);
+			struct virtblk_req *vbr;
+
+			if (!rq)
+				continue;
+			vbr = blk_mq_rq_to_pdu(rq);
+			vbr->state = VIRTBLK_RQ_IDLE;
+			virtblk_req_release(rq);
+			vbp_rq_list_add_tail(orphans, rq);
+		}
+		bvq->vq = NULL;
+		bvq->stopped = false;
+	}
+	bvq->stats.completions += n;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	virtblk_finish(&done, NULL);
+}
+
+static int virtblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	struct virtblk_vq *bvq = virtblk_vq_of(hctx);
+	struct vbp_rq_list done = { };
+	unsigned int n = 0;
+	unsigned long flags;
+	bool restart;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	if (likely(bvq->vq))
+		n = virtblk_reap_locked(bvq, &done);
+	bvq->stats.polls++;
+	if (n)
+		bvq->stats.poll_completions += n;
+	else
+		bvq->stats.polls_empty++;
+	restart = virtblk_need_restart(bvq, n);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	virtblk_finish(&done, iob);
+	if (restart)
+		blk_mq_start_stopped_hw_queue(hctx, true);
+	return n;
+}
+
+static enum blk_eh_timer_return virtblk_timeout(struct request *rq)
+{
+	struct virtblk_vq *bvq = virtblk_vq_of(rq->mq_hctx);
+	struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+	struct virtblk_dev *vblk = bvq->vblk;
+	unsigned long flags;
+	u8 state, status;
+
+	if (!READ_ONCE(virtblk_io_timeout))
+		return BLK_EH_RESET_TIMER;
+
+	/* A lost interrupt, or a polled queue nobody polls: look first. */
+	virtblk_reap_vq(bvq, NULL);
+	if (blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT)
+		return BLK_EH_DONE;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	state = vbr->state;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	if (state == VIRTBLK_RQ_DONE) {
+		/* The device finished it but the completion was dropped. */
+		blk_mq_complete_request(rq);
+		return BLK_EH_DONE;
+	}
+	if (state != VIRTBLK_RQ_INFLIGHT)
+		return BLK_EH_RESET_TIMER;	/* a reset owns it */
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	vblk->timeouts++;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+
+	status = vblk->vdev->config->get_status(vblk->vdev);
+	dev_warn_ratelimited(&vblk->vdev->dev,
+			     "%s: %s: request (tag %d, op %u) timed out after %us%s\n",
+			     vblk->disk->disk_name, bvq->name, rq->tag,
+			     req_op(rq), READ_ONCE(virtblk_io_timeout),
+			     status & VIRTIO_CONFIG_S_NEEDS_RESET ?
+			     ", device needs reset" : "");
+	virtblk_schedule_reset(vblk, "request timeout");
+	return BLK_EH_RESET_TIMER;
+}
+
+static int virtblk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			     unsigned int idx)
+{
+	struct virtblk_dev *vblk = data;
+	struct virtblk_vq *bvq = &vblk->vqs[idx];
+
+	hctx->driver_data = bvq;
+	bvq->hctx = hctx;
+	return 0;
+}
+
+static void virtblk_map_queues(struct blk_mq_tag_set *set)
+{
+	struct virtblk_dev *vblk = set->driver_data;
+	struct blk_mq_queue_map *map = &set->map[HCTX_TYPE_DEFAULT];
+
+	/* Interrupt-driven queues follow the transport's vector affinity. */
+	map->nr_queues = vblk->split.nr_default;
+	map->queue_offset = 0;
+	blk_mq_virtio_map_queues(map, vblk->vdev, 0);
+
+	if (set->nr_maps <= HCTX_TYPE_POLL)
+		return;
+
+	set->map[HCTX_TYPE_READ].nr_queues = 0;
+	set->map[HCTX_TYPE_READ].queue_offset = 0;
+
+	/* Polled queues have no vector: spread them over the CPUs. */
+	map = &set->map[HCTX_TYPE_POLL];
+	map->nr_queues = vblk->split.nr_poll;
+	map->queue_offset = vblk->split.nr_default;
+	if (map->nr_queues)
+		blk_mq_map_queues(map);
+}
+
+const struct blk_mq_ops virtblk_mq_ops = {
+	.queue_rq	= virtblk_queue_rq,
+	.queue_rqs	= virtblk_queue_rqs,
+	.commit_rqs	= virtblk_commit_rqs,
+	.complete	= virtblk_complete_rq,
+	.timeout	= virtblk_timeout,
+	.poll		= virtblk_poll,
+	.init_hctx	= virtblk_init_hctx,
+	.map_queues	= virtblk_map_queues,
+};

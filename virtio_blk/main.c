@@ -1,0 +1,826 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk-poll: virtio block driver with polled queues.
+ *
+ * This file holds the module and device glue: parameters, probe/remove,
+ * power management, virtqueue setup, configuration handling and sysfs.
+ * The I/O path is in io.c, recovery in recovery.c, statistics in
+ * debugfs.c; pure protocol and queue-split logic in proto.c and qmap.c.
+ */
+#include "virtblk.h"
+
+#include <linux/hdreg.h>
+#include <linux/idr.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/string_helpers.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+/* Minor numbers per disk: the whole disk plus 15 partitions. */
+#define VIRTBLK_PART_SHIFT	4
+/* Largest accepted io_timeout, in seconds. */
+#define VIRTBLK_MAX_TIMEOUT	3600
+
+static DEFINE_IDA(virtblk_index_ida);
+static int virtblk_major;
+struct workqueue_struct *virtblk_wq;
+
+/* ---------------------------------------------------------------------
+ * Module parameters
+ */
+
+static unsigned int num_request_queues;
+static unsigned int poll_queues;
+static unsigned int virtblk_queue_depth;
+unsigned int virtblk_io_timeout = VIRTBLK_DEFAULT_TIMEOUT;
+
+static int virtblk_parse_uint(const char *val, const struct kernel_param *kp,
+			      unsigned int *out)
+{
+	if (kstrtouint(val, 0, out)) {
+		pr_err("%s: '%s' is not an unsigned integer\n", kp->name, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* num_request_queues and poll_queues: more than one per CPU is useless. */
+static int virtblk_set_cpu_bounded(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err;
+
+	err = virtblk_parse_uint(val, kp, &n);
+	if (err)
+		return err;
+	if (n > nr_cpu_ids) {
+		pr_warn("%s=%u exceeds the %u possible CPUs, using %u\n",
+			kp->name, n, nr_cpu_ids, nr_cpu_ids);
+		n = nr_cpu_ids;
+	}
+	WRITE_ONCE(*(unsigned int *)kp->arg, n);
+	return 0;
+}
+
+static int virtblk_set_depth(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err;
+
+	err = virtblk_parse_uint(val, kp, &n);
+	if (err)
+		return err;
+	if (n > BLK_MQ_MAX_DEPTH) {
+		pr_err("%s=%u is larger than the block layer maximum %u\n",
+		       kp->name, n, BLK_MQ_MAX_DEPTH);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned int *)kp->arg, n);
+	return 0;
+}
+
+static int virtblk_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err;
+
+	err = virtblk_parse_uint(val, kp, &n);
+	if (err)
+		return err;
+	if (n > VIRTBLK_MAX_TIMEOUT) {
+		pr_err("%s=%u is larger than %u seconds\n", kp->name, n,
+		       VIRTBLK_MAX_TIMEOUT);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned int *)kp->arg, n);
+	return 0;
+}
+
+static const struct kernel_param_ops virtblk_cpu_bounded_ops = {
+	.set = virtblk_set_cpu_bounded,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops virtblk_depth_ops = {
+	.set = virtblk_set_depth,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops virtblk_timeout_ops = {
+	.set = virtblk_set_timeout,
+	.get = param_get_uint,
+};
+
+module_param_cb(num_request_queues, &virtblk_cpu_bounded_ops,
+		&num_request_queues, 0644);
+MODULE_PARM_DESC(num_request_queues,
+		 "Limit the number of request queues (default and poll) per disk; 0 = one per CPU. Values above nr_cpu_ids are clamped.");
+
+module_param_cb(poll_queues, &virtblk_cpu_bounded_ops, &poll_queues, 0644);
+MODULE_PARM_DESC(poll_queues,
+		 "Number of polled queues per disk, taken from the request queues; at least one interrupt-driven queue is always kept");
+
+module_param_cb(queue_depth, &virtblk_depth_ops, &virtblk_queue_depth, 0444);
+MODULE_PARM_DESC(queue_depth,
+		 "Tags per hardware queue; 0 = derive from the virtqueue size. Capped at the virtqueue size.");
+
+module_param_cb(io_timeout, &virtblk_timeout_ops, &virtblk_io_timeout, 0644);
+MODULE_PARM_DESC(io_timeout,
+		 "Request timeout in seconds before the device is reset (default 30, max 3600); 0 disables timeout handling");
+
+/* ---------------------------------------------------------------------
+ * Virtqueues
+ */
+
+int virtblk_init_vqs(struct virtblk_dev *vblk)
+{
+	unsigned int i, n = virtblk_qmap_total(&vblk->split);
+	/*
+	 * No pre_vectors here: the virtio-pci transport reserves the config
+	 * vector itself by incrementing desc->pre_vectors.
+	 */
+	struct irq_affinity desc = { };
+	vq_callback_t **callbacks;
+	struct virtqueue **vqs;
+	const char **names;
+	int err = -ENOMEM;
+
+	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
+	callbacks = kcalloc(n, sizeof(*callbacks), GFP_KERNEL);
+	names = kcalloc(n, sizeof(*names), GFP_KERNEL);
+	if (!vqs || !callbacks || !names)
+		goto out;
+
+	for (i = 0; i < n; i++) {
+		/* Polled queues get no callback, hence no MSI-X vector. */
+		callbacks[i] = vblk->vqs[i].poll ? NULL : virtblk_vq_done;
+		names[i] = vblk->vqs[i].name;
+	}
+
+	err = vbp_compat_find_vqs(vblk->vdev, n, vqs, callbacks, names, &desc);
+	if (err)
+		goto out;
+
+	for (i = 0; i < n; i++) {
+		struct virtblk_vq *bvq = &vblk->vqs[i];
+
+		/* Never re-enabled: polled I/O raises no interrupt at all. */
+		if (bvq->poll)
+			virtqueue_disable_cb(vqs[i]);
+		spin_lock_irq(&bvq->lock);
+		bvq->vq = vqs[i];
+		bvq->stopped = false;
+		spin_unlock_irq(&bvq->lock);
+	}
+	vblk->vqs_live = true;
+out:
+	kfree(names);
+	kfree(callbacks);
+	kfree(vqs);
+	return err;
+}
+
+void virtblk_del_vqs(struct virtblk_dev *vblk, struct vbp_rq_list *orphans)
+{
+	unsigned int i, n = virtblk_qmap_total(&vblk->split);
+
+	for (i = 0; i < n; i++)
+		virtblk_drain_vq(&vblk->vqs[i], orphans);
+	if (vblk->vqs_live) {
+		vblk->vdev->config->del_vqs(vblk->vdev);
+		vblk->vqs_live = false;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Configuration space
+ */
+
+static bool virtblk_write_cache(struct virtio_device *vdev)
+{
+	u8 wce;
+
+	/* Without a configurable cache, FLUSH means there is one. */
+	if (virtio_cread_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE,
+				 struct virtio_blk_config, wce, &wce))
+		return virtio_has_feature(vdev, VIRTIO_BLK_F_FLUSH);
+	return wce;
+}
+
+static void virtblk_read_cfg(struct virtio_device *vdev,
+			     struct virtblk_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_dma_size = virtio_max_dma_size(vdev);
+
+	cfg->has_seg_max = !virtio_cread_feature(vdev, VIRTIO_BLK_F_SEG_MAX,
+						 struct virtio_blk_config,
+						 seg_max, &cfg->seg_max);
+	cfg->has_size_max = !virtio_cread_feature(vdev, VIRTIO_BLK_F_SIZE_MAX,
+						  struct virtio_blk_config,
+						  size_max, &cfg->size_max);
+	cfg->has_blk_size = !virtio_cread_feature(vdev, VIRTIO_BLK_F_BLK_SIZE,
+						  struct virtio_blk_config,
+						  blk_size, &cfg->blk_size);
+
+	if (virtio_has_feature(vdev, VIRTIO_BLK_F_TOPOLOGY)) {
+		cfg->has_topology = true;
+		virtio_cread(vdev, struct virtio_blk_config,
+			     physical_block_exp, &cfg->physical_block_exp);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     alignment_offset, &cfg->alignment_offset);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     min_io_size, &cfg->min_io_size);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     opt_io_size, &cfg->opt_io_size);
+	}
+
+	if (virtio_has_feature(vdev, VIRTIO_BLK_F_DISCARD)) {
+		cfg->has_discard = true;
+		virtio_cread(vdev, struct virtio_blk_config,
+			     max_discard_sectors, &cfg->max_discard_sectors);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     max_discard_seg, &cfg->max_discard_seg);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     discard_sector_alignment,
+			     &cfg->discard_sector_alignment);
+	}
+
+	if (virtio_has_feature(vdev, VIRTIO_BLK_F_WRITE_ZEROES)) {
+		cfg->has_write_zeroes = true;
+		virtio_cread(vdev, struct virtio_blk_config,
+			     max_write_zeroes_sectors,
+			     &cfg->max_write_zeroes_sectors);
+	}
+
+	if (virtio_has_feature(vdev, VIRTIO_BLK_F_SECURE_ERASE)) {
+		cfg->has_secure_erase = true;
+		virtio_cread(vdev, struct virtio_blk_config,
+			     max_secure_erase_sectors,
+			     &cfg->max_secure_erase_sectors);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     max_secure_erase_seg, &cfg->max_secure_erase_seg);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     secure_erase_sector_alignment,
+			     &cfg->secure_erase_sector_alignment);
+	}
+}
+
+static const char * const virtblk_clamp_names[] = {
+	"seg_max", "size_max", "blk_size", "topology", "discard",
+};
+
+static int virtblk_read_limits(struct virtblk_dev *vblk,
+			       struct queue_limits *lim)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	struct virtblk_cfg cfg;
+	unsigned int clamped, i;
+	const char *reason;
+	int err;
+
+	virtblk_read_cfg(vdev, &cfg);
+	err = virtblk_proto_limits(&cfg, PAGE_SIZE, lim, &clamped, &reason);
+	if (err) {
+		dev_err(&vdev->dev, "unusable device configuration: %s\n",
+			reason);
+		return err;
+	}
+	for (i = 0; i < ARRAY_SIZE(virtblk_clamp_names); i++)
+		if (clamped & BIT(i))
+			dev_warn(&vdev->dev,
+				 "device %s configuration out of range, adjusted\n",
+				 virtblk_clamp_names[i]);
+	return 0;
+}
+
+static void virtblk_update_capacity(struct virtblk_dev *vblk, bool resize)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	unsigned int lbs = queue_logical_block_size(vblk->disk->queue);
+	char size10[16], size2[16];
+	u64 capacity, blocks;
+
+	/* The capacity is always in 512-byte sectors. */
+	virtio_cread(vdev, struct virtio_blk_config, capacity, &capacity);
+	blocks = DIV_ROUND_UP_ULL(capacity, lbs >> SECTOR_SHIFT);
+
+	string_get_size(blocks, lbs, STRING_UNITS_10, size10, sizeof(size10));
+	string_get_size(blocks, lbs, STRING_UNITS_2, size2, sizeof(size2));
+	dev_notice(&vdev->dev, "[%s] %s%llu %u-byte logical blocks (%s/%s)\n",
+		   vblk->disk->disk_name, resize ? "new size: " : "",
+		   blocks, lbs, size10, size2);
+
+	set_capacity_and_notify(vblk->disk, capacity);
+}
+
+static void virtblk_config_work(struct work_struct *work)
+{
+	struct virtblk_dev *vblk = container_of(work, struct virtblk_dev,
+						config_work);
+	struct virtio_device *vdev = vblk->vdev;
+
+	if (vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET) {
+		virtblk_schedule_reset(vblk, "device needs reset");
+		return;
+	}
+	virtblk_update_capacity(vblk, true);
+}
+
+static void virtblk_config_changed(struct virtio_device *vdev)
+{
+	struct virtblk_dev *vblk = vdev->priv;
+
+	queue_work(virtblk_wq, &vblk->config_work);
+}
+
+/* ---------------------------------------------------------------------
+ * Block device operations and sysfs
+ */
+
+/* Geometry only matters to old partitioning tools. */
+static int virtblk_getgeo(struct block_device *bdev, struct hd_geometry *geo)
+{
+	struct virtblk_dev *vblk = bdev->bd_disk->private_data;
+	struct virtio_device *vdev;
+	int err = 0;
+
+	mutex_lock(&vblk->vdev_mutex);
+	vdev = vblk->vdev;
+	if (!vdev) {
+		err = -ENXIO;
+	} else if (virtio_has_feature(vdev, VIRTIO_BLK_F_GEOMETRY)) {
+		virtio_cread(vdev, struct virtio_blk_config,
+			     geometry.cylinders, &geo->cylinders);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     geometry.heads, &geo->heads);
+		virtio_cread(vdev, struct virtio_blk_config,
+			     geometry.sectors, &geo->sectors);
+	} else {
+		geo->heads = 64;
+		geo->sectors = 32;
+		geo->cylinders = get_capacity(bdev->bd_disk) >> 11;
+	}
+	mutex_unlock(&vblk->vdev_mutex);
+	return err;
+}
+
+static void virtblk_free_disk(struct gendisk *disk)
+{
+	struct virtblk_dev *vblk = disk->private_data;
+
+	ida_free(&virtblk_index_ida, vblk->index);
+	mutex_destroy(&vblk->vdev_mutex);
+	kfree(vblk->vqs);
+	kfree(vblk);
+}
+
+static const struct block_device_operations virtblk_fops = {
+	.owner		= THIS_MODULE,
+	.getgeo		= virtblk_getgeo,
+	.free_disk	= virtblk_free_disk,
+};
+
+/* Read the device serial number with a GET_ID request. */
+static int virtblk_get_id(struct gendisk *disk, char *buf)
+{
+	struct virtblk_dev *vblk = disk->private_data;
+	struct request_queue *q = disk->queue;
+	struct virtblk_req *vbr;
+	struct request *rq;
+	int err;
+
+	rq = blk_mq_alloc_request(q, REQ_OP_DRV_IN, 0);
+	if (IS_ERR(rq))
+		return PTR_ERR(rq);
+
+	vbr = blk_mq_rq_to_pdu(rq);
+	vbr->out_hdr.type = cpu_to_virtio32(vblk->vdev, VIRTIO_BLK_T_GET_ID);
+	vbr->out_hdr.sector = 0;
+	vbr->out_hdr.ioprio = 0;
+
+	err = blk_rq_map_kern(q, rq, buf, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);
+	if (!err)
+		err = blk_status_to_errno(blk_execute_rq(rq, false));
+	blk_mq_free_request(rq);
+	return err;
+}
+
+static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	int err;
+
+	/* sysfs hands us a page; the id is up to 20 bytes, maybe no NUL. */
+	BUILD_BUG_ON(PAGE_SIZE <= VIRTIO_BLK_ID_BYTES);
+	buf[VIRTIO_BLK_ID_BYTES] = '\0';
+	err = virtblk_get_id(dev_to_disk(dev), buf);
+	if (!err)
+		return strlen(buf);
+	/* A device without GET_ID support has an empty serial. */
+	if (err == -EIO || err == -EOPNOTSUPP)
+		return 0;
+	return err;
+}
+static DEVICE_ATTR_RO(serial);
+
+static const char * const virtblk_cache_types[] = {
+	"write through", "write back",
+};
+
+static ssize_t cache_type_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct virtblk_dev *vblk = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%s\n",
+			  virtblk_cache_types[virtblk_write_cache(vblk->vdev)]);
+}
+
+static ssize_t cache_type_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct gendisk *disk = dev_to_disk(dev);
+	struct virtblk_dev *vblk = disk->private_data;
+	struct virtio_device *vdev = vblk->vdev;
+	int mode, err;
+
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
+		return -EPERM;
+	mode = sysfs_match_string(virtblk_cache_types, buf);
+	if (mode < 0)
+		return mode;
+
+	WRITE_ONCE(vblk->wce, mode);
+	virtio_cwrite8(vdev, offsetof(struct virtio_blk_config, wce), mode);
+	err = vbp_compat_set_write_cache(disk, virtblk_write_cache(vdev));
+	return err ? err : count;
+}
+static DEVICE_ATTR_RW(cache_type);
+
+static struct attribute *virtblk_attrs[] = {
+	&dev_attr_serial.attr,
+	&dev_attr_cache_type.attr,
+	NULL,
+};
+
+static umode_t virtblk_attr_mode(struct kobject *kobj, struct attribute *a,
+				 int n)
+{
+	struct gendisk *disk = dev_to_disk(kobj_to_dev(kobj));
+	struct virtblk_dev *vblk = disk->private_data;
+
+	/* The cache mode is read-only unless the device lets us change it. */
+	if (a == &dev_attr_cache_type.attr &&
+	    !virtio_has_feature(vblk->vdev, VIRTIO_BLK_F_CONFIG_WCE))
+		return 0444;
+	return a->mode;
+}
+
+static const struct attribute_group virtblk_attr_group = {
+	.attrs		= virtblk_attrs,
+	.is_visible	= virtblk_attr_mode,
+};
+
+static const struct attribute_group *virtblk_attr_groups[] = {
+	&virtblk_attr_group,
+	NULL,
+};
+
+/* ---------------------------------------------------------------------
+ * Probe and removal
+ */
+
+static int virtblk_setup_split(struct virtblk_dev *vblk)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	unsigned int nrq = READ_ONCE(num_request_queues);
+	unsigned int npoll = READ_ONCE(poll_queues);
+	unsigned int i, n;
+	u16 dev_queues;
+	int err;
+
+	if (virtio_cread_feature(vdev, VIRTIO_BLK_F_MQ,
+				 struct virtio_blk_config, num_queues,
+				 &dev_queues))
+		dev_queues = 1;
+	if (!dev_queues) {
+		dev_err(&vdev->dev, "device offers MQ with zero queues\n");
+		return -EINVAL;
+	}
+
+	err = virtblk_qmap_split(nr_cpu_ids, dev_queues, nrq, npoll,
+				 &vblk->split);
+	if (err)
+		return err;
+	if (vblk->split.nr_poll < npoll)
+		dev_warn(&vdev->dev,
+			 "poll_queues=%u reduced to %u: %u queue(s) available and one must use interrupts\n",
+			 npoll, vblk->split.nr_poll,
+			 virtblk_qmap_total(&vblk->split));
+
+	n = virtblk_qmap_total(&vblk->split);
+	vblk->vqs = kcalloc(n, sizeof(*vblk->vqs), GFP_KERNEL);
+	if (!vblk->vqs)
+		return -ENOMEM;
+
+	for (i = 0; i < n; i++) {
+		struct virtblk_vq *bvq = &vblk->vqs[i];
+
+		spin_lock_init(&bvq->lock);
+		bvq->vblk = vblk;
+		bvq->qid = i;
+		bvq->poll = virtblk_qmap_is_poll(&vblk->split, i);
+		snprintf(bvq->name, sizeof(bvq->name), "%s.%u",
+			 bvq->poll ? "req_poll" : "req", bvq->qid);
+	}
+	return 0;
+}
+
+static int virtblk_setup_tag_set(struct virtblk_dev *vblk)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	struct blk_mq_tag_set *set = &vblk->tag_set;
+	unsigned int want = virtblk_queue_depth;
+	unsigned int timeout = READ_ONCE(virtblk_io_timeout);
+	unsigned int depth;
+
+	depth = virtblk_qmap_depth(want, vblk->vqs[0].vq->num_free,
+				   virtio_has_feature(vdev,
+						      VIRTIO_RING_F_INDIRECT_DESC));
+	if (want && depth < want)
+		dev_warn(&vdev->dev,
+			 "queue_depth=%u capped at the virtqueue size %u\n",
+			 want, depth);
+
+	dev_info(&vdev->dev, "%u default + %u poll queues, depth %u\n",
+		 vblk->split.nr_default, vblk->split.nr_poll, depth);
+
+	memset(set, 0, sizeof(*set));
+	set->ops = &virtblk_mq_ops;
+	set->nr_hw_queues = virtblk_qmap_total(&vblk->split);
+	set->nr_maps = vblk->split.nr_poll ? HCTX_MAX_TYPES : 1;
+	set->queue_depth = depth;
+	set->numa_node = NUMA_NO_NODE;
+	set->flags = BLK_MQ_F_SHOULD_MERGE;
+	set->cmd_size = sizeof(struct virtblk_req) +
+			sizeof(struct scatterlist) * VIRTBLK_INLINE_SG;
+	/* With io_timeout=0 the handler just rearms the timer. */
+	set->timeout = (timeout ?: VIRTBLK_DEFAULT_TIMEOUT) * HZ;
+	set->driver_data = vblk;
+
+	return blk_mq_alloc_tag_set(set);
+}
+
+static int virtblk_probe(struct virtio_device *vdev)
+{
+	struct vbp_rq_list orphans = { };
+	struct queue_limits lim = { };
+	struct virtblk_dev *vblk;
+	struct gendisk *disk;
+	int err, index;
+
+	if (!vdev->config->get) {
+		dev_err(&vdev->dev, "config space access is not available\n");
+		return -EINVAL;
+	}
+
+	index = ida_alloc_max(&virtblk_index_ida,
+			      (1 << (MINORBITS - VIRTBLK_PART_SHIFT)) - 1,
+			      GFP_KERNEL);
+	if (index < 0)
+		return index;
+
+	vblk = kzalloc(sizeof(*vblk), GFP_KERNEL);
+	if (!vblk) {
+		err = -ENOMEM;
+		goto out_free_index;
+	}
+	vblk->vdev = vdev;
+	vblk->index = index;
+	vblk->wce = -1;
+	mutex_init(&vblk->vdev_mutex);
+	spin_lock_init(&vblk->state_lock);
+	INIT_WORK(&vblk->config_work, virtblk_config_work);
+	INIT_WORK(&vblk->reset_work, virtblk_reset_work);
+	vdev->priv = vblk;
+
+	err = virtblk_setup_split(vblk);
+	if (err)
+		goto out_free_vblk;
+
+	err = virtblk_init_vqs(vblk);
+	if (err)
+		goto out_free_vqs;
+
+	err = virtblk_read_limits(vblk, &lim);
+	if (err)
+		goto out_del_vqs;
+
+	err = virtblk_setup_tag_set(vblk);
+	if (err)
+		goto out_del_vqs;
+
+	disk = vbp_compat_alloc_disk(&vblk->tag_set, &lim,
+				     virtblk_write_cache(vdev), vblk);
+	if (IS_ERR(disk)) {
+		err = PTR_ERR(disk);
+		goto out_free_tags;
+	}
+	vblk->disk = disk;
+
+	err = virtblk_proto_disk_name(index, disk->disk_name, DISK_NAME_LEN);
+	if (err)
+		goto out_put_disk;
+	disk->major = virtblk_major;
+	disk->first_minor = index << VIRTBLK_PART_SHIFT;
+	disk->minors = 1 << VIRTBLK_PART_SHIFT;
+	disk->private_data = vblk;
+	disk->fops = &virtblk_fops;
+
+	if (virtio_has_feature(vdev, VIRTIO_BLK_F_RO))
+		set_disk_ro(disk, 1);
+
+	virtblk_update_capacity(vblk, false);
+	virtio_device_ready(vdev);
+
+	err = device_add_disk(&vdev->dev, disk, virtblk_attr_groups);
+	if (err)
+		goto out_put_disk;
+
+	virtblk_debugfs_add(vblk);
+	return 0;
+
+out_put_disk:
+	virtblk_block_resets(vblk);
+	put_disk(disk);
+out_free_tags:
+	blk_mq_free_tag_set(&vblk->tag_set);
+out_del_vqs:
+	virtio_reset_device(vdev);
+	virtblk_del_vqs(vblk, &orphans);
+out_free_vqs:
+	kfree(vblk->vqs);
+out_free_vblk:
+	vdev->priv = NULL;
+	mutex_destroy(&vblk->vdev_mutex);
+	kfree(vblk);
+out_free_index:
+	ida_free(&virtblk_index_ida, index);
+	return err;
+}
+
+static void virtblk_remove(struct virtio_device *vdev)
+{
+	struct virtblk_dev *vblk = vdev->priv;
+	struct vbp_rq_list orphans = { };
+
+	/* Config changes are already disabled by the virtio core. */
+	flush_work(&vblk->config_work);
+	virtblk_debugfs_remove(vblk);
+
+	/* Waits for outstanding I/O; a reset may still rescue a hung one. */
+	del_gendisk(vblk->disk);
+	virtblk_block_resets(vblk);
+	flush_work(&vblk->config_work);
+
+	mutex_lock(&vblk->vdev_mutex);
+	virtio_reset_device(vdev);
+	virtblk_del_vqs(vblk, &orphans);
+	virtblk_fail_orphans(vblk, &orphans, false);
+	vblk->vdev = NULL;
+	mutex_unlock(&vblk->vdev_mutex);
+
+	blk_mq_free_tag_set(&vblk->tag_set);
+	put_disk(vblk->disk);
+}
+
+#ifdef CONFIG_PM_SLEEP
+static int virtblk_freeze(struct virtio_device *vdev)
+{
+	struct virtblk_dev *vblk = vdev->priv;
+	struct request_queue *q = vblk->disk->queue;
+	struct vbp_rq_list orphans = { };
+
+	/* Let in-flight I/O finish (resets still allowed), then hold new. */
+	blk_mq_freeze_queue(q);
+	virtblk_block_resets(vblk);
+	blk_mq_quiesce_queue_nowait(q);
+	blk_mq_unfreeze_queue(q);
+
+	virtio_reset_device(vdev);
+	flush_work(&vblk->config_work);
+	virtblk_del_vqs(vblk, &orphans);
+	virtblk_fail_orphans(vblk, &orphans, true);
+	return 0;
+}
+
+static int virtblk_restore(struct virtio_device *vdev)
+{
+	struct virtblk_dev *vblk = vdev->priv;
+	struct request_queue *q = vblk->disk->queue;
+	int err;
+
+	err = virtblk_init_vqs(vblk);
+	if (err)
+		return err;
+	virtio_device_ready(vdev);
+
+	virtblk_unblock_resets(vblk);
+	blk_mq_unquiesce_queue(q);
+	blk_mq_kick_requeue_list(q);
+	return 0;
+}
+#endif
+
+static const struct virtio_device_id virtblk_id_table[] = {
+	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+MODULE_DEVICE_TABLE(virtio, virtblk_id_table);
+
+static unsigned int virtblk_features[] = {
+	VIRTIO_BLK_F_SIZE_MAX, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_GEOMETRY,
+	VIRTIO_BLK_F_RO, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH,
+	VIRTIO_BLK_F_TOPOLOGY, VIRTIO_BLK_F_CONFIG_WCE, VIRTIO_BLK_F_MQ,
+	VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_WRITE_ZEROES,
+	VIRTIO_BLK_F_SECURE_ERASE,
+	/* Ring and transport features, negotiated by the virtio core. */
+	VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX,
+	VIRTIO_F_VERSION_1, VIRTIO_F_RING_PACKED, VIRTIO_F_ACCESS_PLATFORM,
+};
+
+static unsigned int virtblk_features_legacy[] = {
+	VIRTIO_BLK_F_SIZE_MAX, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_GEOMETRY,
+	VIRTIO_BLK_F_RO, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH,
+	VIRTIO_BLK_F_TOPOLOGY, VIRTIO_BLK_F_CONFIG_WCE, VIRTIO_BLK_F_MQ,
+	VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_WRITE_ZEROES,
+	VIRTIO_BLK_F_SECURE_ERASE,
+	VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX,
+};
+
+static struct virtio_driver virtblk_driver = {
+	.feature_table			= virtblk_features,
+	.feature_table_size		= ARRAY_SIZE(virtblk_features),
+	.feature_table_legacy		= virtblk_features_legacy,
+	.feature_table_size_legacy	= ARRAY_SIZE(virtblk_features_legacy),
+	.driver.name			= KBUILD_MODNAME,
+	.id_table			= virtblk_id_table,
+	.probe				= virtblk_probe,
+	.remove				= virtblk_remove,
+	.config_changed			= virtblk_config_changed,
+#ifdef CONFIG_PM_SLEEP
+	.freeze				= virtblk_freeze,
+	.restore			= virtblk_restore,
+#endif
+};
+
+static int __init virtblk_init(void)
+{
+	int err;
+
+	/* Recovery must make progress under memory pressure. */
+	virtblk_wq = alloc_workqueue("virtio-blk-poll", WQ_MEM_RECLAIM, 0);
+	if (!virtblk_wq)
+		return -ENOMEM;
+
+	virtblk_major = register_blkdev(0, "virtblk");
+	if (virtblk_major < 0) {
+		err = virtblk_major;
+		goto out_destroy_wq;
+	}
+
+	virtblk_debugfs_init();
+
+	err = register_virtio_driver(&virtblk_driver);
+	if (err)
+		goto out_unregister;
+	return 0;
+
+out_unregister:
+	virtblk_debugfs_exit();
+	unregister_blkdev(virtblk_major, "virtblk");
+out_destroy_wq:
+	destroy_workqueue(virtblk_wq);
+	return err;
+}
+
+static void __exit virtblk_exit(void)
+{
+	unregister_virtio_driver(&virtblk_driver);
+	virtblk_debugfs_exit();
+	unregister_blkdev(virtblk_major, "virtblk");
+	destroy_workqueue(virtblk_wq);
+}
+
+module_init(virtblk_init);
+module_exit(virtblk_exit);
+
+MODULE_DESCRIPTION("Virtio block driver with polled queues");
+MODULE_AUTHOR("virtio-blk-poll developers");
+MODULE_LICENSE("GPL");

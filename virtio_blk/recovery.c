@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_blk error recovery.
+ *
+ * A request timeout or a device reporting VIRTIO_CONFIG_S_NEEDS_RESET
+ * schedules reset_work, which:
+ *
+ *  1. quiesces the queues, so ->queue_rq() and ->queue_rqs() stop;
+ *  2. resets the device and takes every virtqueue apart with
+ *     virtblk_del_vqs() (what the device had completed is completed, the
+ *     rest become orphans), exactly as freeze does;
+ *  3. renegotiates features and rebuilds the virtqueues with
+ *     virtblk_init_vqs(), exactly as restore does, retrying a few times;
+ *  4. requeues the orphans (at most VIRTBLK_MAX_RETRIES times each, then
+ *     they fail with BLK_STS_IOERR) and unquiesces.
+ *
+ * If the device cannot be brought back, or VIRTBLK_MAX_RESETS resets in a
+ * row see no request complete in between, the disk is declared dead:
+ * every pending and future request fails with BLK_STS_IOERR.
+ *
+ * Pollers and the interrupt handler do not stop during a reset; they find
+ * virtblk_vq.vq cleared under the queue lock and back off.
+ */
+#include "virtblk.h"
+
+#include <linux/delay.h>
+#include <linux/virtio_config.h>
+
+void virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why)
+{
+	unsigned long flags;
+	bool queued = false;
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	if (!vblk->reset_blocked && !vblk->dead)
+		queued = queue_work(virtblk_wq, &vblk->reset_work);
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+
+	if (queued)
+		dev_warn(&vblk->vdev->dev, "%s: scheduling device reset: %s\n",
+			 vblk->disk->disk_name, why);
+}
+
+void virtblk_block_resets(struct virtblk_dev *vblk)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	vblk->reset_blocked = true;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+	flush_work(&vblk->reset_work);
+}
+
+void virtblk_unblock_resets(struct virtblk_dev *vblk)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	vblk->reset_blocked = false;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+}
+
+void virtblk_fail_orphans(struct virtblk_dev *vblk, struct vbp_rq_list *orphans,
+			  bool requeue)
+{
+	unsigned int requeued = 0, failed = 0;
+	unsigned long flags;
+	struct request *rq;
+
+	while ((rq = vbp_rq_list_pop(orphans))) {
+		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+		if (requeue && vbr->retries < VIRTBLK_MAX_RETRIES) {
+			vbr->retries++;
+			blk_mq_requeue_request(rq, false);
+			requeued++;
+		} else {
+			virtblk_end_rq(rq, BLK_STS_IOERR);
+			failed++;
+		}
+	}
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	vblk->requeues += requeued;
+	vblk->failed += failed;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+
+	if (failed)
+		dev_err(&vblk->vdev->dev, "%s: failed %u request(s) after reset%s\n",
+			vblk->disk->disk_name, failed,
+			requeue ? " (retries exhausted)" : "");
+}
+
+/* Completions seen so far, for the no-progress check. */
+static u64 virtblk_total_done(struct virtblk_dev *vblk)
+{
+	unsigned int i, n = virtblk_qmap_total(&vblk->split);
+	unsigned long flags;
+	u64 sum = 0;
+
+	for (i = 0; i < n; i++) {
+		struct virtblk_vq *bvq = &vblk->vqs[i];
+
+		spin_lock_irqsave(&bvq->lock, flags);
+		sum += bvq->stats.completions + bvq->stats.poll_completions;
+		spin_unlock_irqrestore(&bvq->lock, flags);
+	}
+	return sum;
+}
+
+/* Bring a freshly reset device back to DRIVER_OK with new virtqueues. */
+static int virtblk_reinit(struct virtblk_dev *vblk)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	s8 wce = READ_ONCE(vblk->wce);
+	u8 status;
+	int err;
+
+	virtio_add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	virtio_add_status(vdev, VIRTIO_CONFIG_S_DRIVER);
+	err = vdev->config->finalize_features(vdev);
+	if (err)
+		return err;
+	if (virtio_has_feature(vdev, VIRTIO_F_VERSION_1)) {
+		virtio_add_status(vdev, VIRTIO_CONFIG_S_FEATURES_OK);
+		if (!(vdev->config->get_status(vdev) &
+		      VIRTIO_CONFIG_S_FEATURES_OK))
+			return -ENODEV;
+	}
+
+	err = virtblk_init_vqs(vblk);
+	if (err)
+		return err;
+
+	/* A device reset may have dropped the cache mode set by the user. */
+	if (wce >= 0 && virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
+		virtio_cwrite8(vdev, offsetof(struct virtio_blk_config, wce),
+			       wce);
+
+	virtio_device_ready(vdev);
+	status = vdev->config->get_status(vdev);
+	if (status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED))
+		return -EIO;
+	return 0;
+}
+
+static void virtblk_mark_dead(struct virtblk_dev *vblk, const char *why)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	vblk->dead = true;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+
+	dev_err(&vblk->vdev->dev,
+		"%s: device did not recover (%s); disk is dead, failing all I/O\n",
+		vblk->disk->disk_name, why);
+}
+
+void virtblk_reset_work(struct work_struct *work)
+{
+	struct virtblk_dev *vblk = container_of(work, struct virtblk_dev,
+						reset_work);
+	struct virtio_device *vdev = vblk->vdev;
+	struct request_queue *q = vblk->disk->queue;
+	struct vbp_rq_list orphans = { };
+	const char *why = NULL;
+	unsigned long flags;
+	int attempt, err;
+	u64 done;
+
+	blk_mq_quiesce_queue(q);
+
+	done = virtblk_total_done(vblk);
+	if (done == vblk->last_done)
+		vblk->stalled_resets++;
+	else
+		vblk->stalled_resets = 0;
+	vblk->last_done = done;
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	vblk->resets++;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+	dev_warn(&vdev->dev, "%s: resetting device\n", vblk->disk->disk_name);
+
+	virtio_reset_device(vdev);
+	virtblk_del_vqs(vblk, &orphans);
+
+	if (vblk->stalled_resets >= VIRTBLK_MAX_RESETS) {
+		why = "no request completed across repeated resets";
+	} else {
+		for (attempt = 1; ; attempt++) {
+			err = virtblk_reinit(vblk);
+			if (!err)
+				break;
+			dev_warn(&vdev->dev, "%s: reset attempt %d failed: %d\n",
+				 vblk->disk->disk_name, attempt, err);
+			virtio_reset_device(vdev);
+			virtblk_del_vqs(vblk, &orphans);
+			if (attempt >= VIRTBLK_MAX_RESETS) {
+				why = "device does not come back after reset";
+				break;
+			}
+			msleep(100 * attempt);
+		}
+	}
+
+	if (why) {
+		virtblk_mark_dead(vblk, why);
+		virtblk_fail_orphans(vblk, &orphans, false);
+	} else {
+		virtblk_fail_orphans(vblk, &orphans, true);
+	}
+
+	blk_mq_unquiesce_queue(q);
+	blk_mq_start_stopped_hw_queues(q, true);
+	blk_mq_kick_requeue_list(q);
+
+	/* Only now: what is queued must be able to reach ->queue_rq(). */
+	if (why)
+		blk_mark_disk_dead(vblk->disk);
+}

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-blk-poll: private definitions shared by the virtio_blk source files.
+ */
+#ifndef VIRTBLK_H
+#define VIRTBLK_H
+
+#undef pr_fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/virtio_blk.h>
+#include <linux/workqueue.h>
+
+#include "vbp_compat.h"
+#include "proto.h"
+#include "qmap.h"
+
+/* Scatterlist entries embedded in every request before chaining. */
+#ifdef CONFIG_ARCH_NO_SG_CHAIN
+#define VIRTBLK_INLINE_SG	0
+#else
+#define VIRTBLK_INLINE_SG	4
+#endif
+
+/* A request is requeued at most this many times by device resets. */
+#define VIRTBLK_MAX_RETRIES	3
+/* Consecutive resets without a single completion before giving up. */
+#define VIRTBLK_MAX_RESETS	3
+/* Default for the io_timeout parameter, in seconds. */
+#define VIRTBLK_DEFAULT_TIMEOUT	30
+#define VIRTBLK_VQ_NAME_LEN	16
+
+/**
+ * enum virtblk_rq_state - driver-owned request lifecycle
+ * @VIRTBLK_RQ_IDLE: not on a virtqueue (being prepared, or requeued)
+ * @VIRTBLK_RQ_INFLIGHT: on the virtqueue, owned by the device
+ * @VIRTBLK_RQ_DONE: taken back from the virtqueue, completion under way
+ *
+ * Transitions into and out of %VIRTBLK_RQ_INFLIGHT happen only under the
+ * lock of the request's virtqueue, together with adding the buffer to or
+ * taking it from the ring, so a request is taken back exactly once no
+ * matter whether an interrupt, a poller, the timeout handler or a reset
+ * gets there first.
+ */
+enum virtblk_rq_state {
+	VIRTBLK_RQ_IDLE,
+	VIRTBLK_RQ_INFLIGHT,
+	VIRTBLK_RQ_DONE,
+};
+
+/* virtblk_req.flags */
+#define VIRTBLK_REQ_MAPPED	BIT(0)	/* sg_table allocated */
+#define VIRTBLK_REQ_RANGES	BIT(1)	/* range array kmalloc()ed */
+
+/**
+ * struct virtblk_req - per-request driver data (blk-mq pdu)
+ * @out_hdr: request header read by the device
+ * @status: status byte written by the device
+ * @state: enum virtblk_rq_state; changed under the virtqueue lock
+ * @retries: times a reset requeued this request; reset on final completion
+ * @flags: VIRTBLK_REQ_* preparation state, owned by whoever holds the request
+ * @range: inline range for single-segment discard/write-zeroes/erase
+ * @sg_table: data scatterlist, first %VIRTBLK_INLINE_SG entries in @sg
+ * @sg: inline scatterlist chunk
+ *
+ * Preallocated with the request, so the common I/O path does no
+ * allocation of its own.
+ */
+struct virtblk_req {
+	struct virtio_blk_outhdr out_hdr;
+	u8 status;
+	u8 state;
+	u8 retries;
+	u8 flags;
+	struct virtio_blk_discard_write_zeroes range;
+	struct sg_table sg_table;
+	struct scatterlist sg[];
+};
+
+/**
+ * struct virtblk_vq_stats - per-virtqueue counters (see debugfs.c)
+ * @submitted: requests added to the ring
+ * @kicks: device notifications sent
+ * @kicks_avoided: kicks skipped because the device did not want one
+ * @interrupts: used-buffer interrupts taken
+ * @completions: requests completed from interrupts, timeouts and resets
+ * @polls: calls of the poll handler
+ * @polls_empty: poll calls that found nothing
+ * @poll_completions: requests completed by the poll handler
+ */
+struct virtblk_vq_stats {
+	u64 submitted;
+	u64 kicks;
+	u64 kicks_avoided;
+	u64 interrupts;
+	u64 completions;
+	u64 polls;
+	u64 polls_empty;
+	u64 poll_completions;
+};
+
+struct virtblk_dev;
+
+/**
+ * struct virtblk_vq - one virtqueue and its blk-mq hardware context
+ * @lock: protects @vq, @stopped, @stats and the state of requests on @vq
+ * @vq: the virtqueue; NULL while torn down (reset, freeze, removal)
+ * @stopped: the hardware queue was stopped because the ring was full
+ * @stats: counters
+ * @vblk: owning device (constant)
+ * @hctx: blk-mq hardware context served by this queue (set by init_hctx)
+ * @qid: virtqueue index (constant)
+ * @poll: polled queue without interrupts (constant)
+ * @name: virtqueue name (constant)
+ */
+struct virtblk_vq {
+	spinlock_t lock;	/* see above: vq, stopped, stats, rq states */
+	struct virtqueue *vq;
+	bool stopped;
+	struct virtblk_vq_stats stats;
+	struct virtblk_dev *vblk;
+	struct blk_mq_hw_ctx *hctx;
+	u16 qid;
+	bool poll;
+	char name[VIRTBLK_VQ_NAME_LEN];
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct virtblk_dev - one virtio-blk disk
+ * @vdev: the virtio device; set to NULL under @vdev_mutex by remove
+ * @vdev_mutex: protects @vdev for paths that may outlive removal (getgeo)
+ * @disk: the gendisk
+ * @tag_set: blk-mq tag set, one hardware queue per virtqueue
+ * @split: default/poll queue split, fixed at probe (constant)
+ * @vqs: per-virtqueue state, virtblk_qmap_total(@split) entries (constant)
+ * @vqs_live: the virtqueues exist; changed only by probe, remove,
+ *	      freeze/restore and reset_work, which never run concurrently
+ * @wce: cache mode last written through sysfs (-1: never), restored after
+ *	 a reset; READ_ONCE/WRITE_ONCE
+ * @index: ida index giving the disk name and minor (constant)
+ * @config_work: handles config-change interrupts (capacity, NEEDS_RESET)
+ * @reset_work: recovery, see recovery.c
+ * @state_lock: protects @reset_blocked, @dead and the counters below
+ * @reset_blocked: no reset may be scheduled (freeze or removal)
+ * @dead: recovery gave up; every request fails
+ * @timeouts: requests that hit io_timeout
+ * @resets: device resets performed
+ * @requeues: requests requeued by resets
+ * @failed: requests failed by resets (retries exhausted or disk dead)
+ * @stalled_resets: consecutive resets without progress; reset_work only
+ * @last_done: completion count seen by the last reset; reset_work only
+ * @dbg: debugfs directory of this disk
+ */
+struct virtblk_dev {
+	struct virtio_device *vdev;
+	struct mutex vdev_mutex;	/* vdev, against removal */
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+	struct virtblk_qsplit split;
+	struct virtblk_vq *vqs;
+	bool vqs_live;
+	s8 wce;
+	int index;
+	struct work_struct config_work;
+	struct work_struct reset_work;
+
+	spinlock_t state_lock;	/* reset_blocked, dead, counters */
+	bool reset_blocked;
+	bool dead;
+	u64 timeouts;
+	u64 resets;
+	u64 requeues;
+	u64 failed;
+
+	unsigned int stalled_resets;
+	u64 last_done;
+	struct dentry *dbg;
+};
+
+/* main.c */
+
+/* io_timeout module parameter, in seconds; 0 disables timeout handling. */
+extern unsigned int virtblk_io_timeout;
+/* Workqueue for config and reset work. */
+extern struct workqueue_struct *virtblk_wq;
+
+/**
+ * virtblk_init_vqs() - find the virtqueues and attach them to @vblk->vqs
+ * @vblk: the device, with @vblk->split set
+ *
+ * Used by probe, restore and reset alike.  Polled queues get no callback
+ * (hence no interrupt vector) and their used-buffer notifications are
+ * disabled for good.  The caller marks the device ready.
+ *
+ * Return: 0 or a negative errno.
+ */
+int virtblk_init_vqs(struct virtblk_dev *vblk);
+
+/**
+ * virtblk_del_vqs() - detach and delete the virtqueues of a reset device
+ * @vblk: the device; virtio_reset_device() must have been called
+ * @orphans: receives the requests that were on a ring and were never
+ *	     completed, in state %VIRTBLK_RQ_IDLE with their data unmapped
+ *
+ * Buffers the device completed before the reset are completed normally.
+ * Used by remove, freeze and reset alike.
+ */
+void virtblk_del_vqs(struct virtblk_dev *vblk, struct vbp_rq_list *orphans);
+
+/* io.c */
+
+extern const struct blk_mq_ops virtblk_mq_ops;
+
+/**
+ * virtblk_vq_done() - virtqueue callback of interrupt-driven queues
+ * @vq: the virtqueue that raised the interrupt
+ */
+void virtblk_vq_done(struct virtqueue *vq);
+
+/**
+ * virtblk_req_release() - undo request preparation
+ * @rq: a request that is not on any virtqueue
+ *
+ * Unmaps the data and frees any range buffer; safe to call on a request
+ * that was only partly prepared.
+ */
+void virtblk_req_release(struct request *rq);
+
+/**
+ * virtblk_end_rq() - finish a request that is not on any virtqueue
+ * @rq: the request, already released with virtblk_req_release()
+ * @status: block status to end it with
+ */
+void virtblk_end_rq(struct request *rq, blk_status_t status);
+
+/**
+ * virtblk_drain_vq() - empty a virtqueue of a reset device and detach it
+ * @bvq: the queue
+ * @orphans: receives requests that were never completed, released and in
+ *	     state %VIRTBLK_RQ_IDLE
+ *
+ * Completes what the device finished before the reset, then takes back
+ * every other buffer and clears @bvq->vq, all under @bvq->lock.
+ */
+void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans);
+
+/**
+ * virtblk_reap_vq() - take completed buffers off a virtqueue and end them
+ * @bvq: the queue
+ * @iob: completion batch or NULL
+ *
+ * Takes @bvq->lock.  Used by the interrupt, poll, timeout and reset paths.
+ *
+ * Return: number of requests taken back.
+ */
+unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob);
+
+/* recovery.c */
+
+/**
+ * virtblk_schedule_reset() - ask for a device reset
+ * @vblk: the device
+ * @why: short reason for the log
+ *
+ * Does nothing while resets are blocked or once the disk is dead.
+ * Callable from any context.
+ */
+void virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why);
+
+/**
+ * virtblk_reset_work() - reset work function, see recovery.c
+ * @work: &virtblk_dev.reset_work
+ */
+void virtblk_reset_work(struct work_struct *work);
+
+/**
+ * virtblk_block_resets() - stop scheduling resets and wait for a running one
+ * @vblk: the device
+ *
+ * Called before freeze and removal.  Sleeps.
+ */
+void virtblk_block_resets(struct virtblk_dev *vblk);
+
+/**
+ * virtblk_unblock_resets() - allow resets again after virtblk_block_resets()
+ * @vblk: the device
+ */
+void virtblk_unblock_resets(struct virtblk_dev *vblk);
+
+/**
+ * virtblk_fail_orphans() - end requests left over by virtblk_del_vqs()
+ * @vblk: the device
+ * @orphans: the requests; emptied
+ * @requeue: requeue requests with retries left instead of failing them
+ */
+void virtblk_fail_orphans(struct virtblk_dev *vblk, struct vbp_rq_list *orphans,
+			  bool requeue);
+
+/* debugfs.c */
+
+#ifdef CONFIG_DEBUG_FS
+/**
+ * virtblk_debugfs_init() - create the module's debugfs root
+ */
+void virtblk_debugfs_init(void);
+/**
+ * virtblk_debugfs_exit() - remove the module's debugfs root
+ */
+void virtblk_debugfs_exit(void);
+/**
+ * virtblk_debugfs_add() - create the per-disk and per-queue files
+ * @vblk: a device whose disk has been named
+ */
+void virtblk_debugfs_add(struct virtblk_dev *vblk);
+/**
+ * virtblk_debugfs_remove() - remove the files of one disk
+ * @vblk: the device
+ */
+void virtblk_debugfs_remove(struct virtblk_dev *vblk);
+#else
+static inline void virtblk_debugfs_init(void) { }
+static inline void virtblk_debugfs_exit(void) { }
+static inline void virtblk_debugfs_add(struct virtblk_dev *vblk) { }
+static inline void virtblk_debugfs_remove(struct virtblk_dev *vblk) { }
+#endif
+
+/**
+ * virtblk_vq_of() - virtqueue state serving a hardware context
+ * @hctx: the hardware context
+ *
+ * Return: the queue, set up by init_hctx.
+ */
+static inline struct virtblk_vq *virtblk_vq_of(struct blk_mq_hw_ctx *hctx)
+{
+	return hctx->driver_data;
+}
+
+#endif /* VIRTBLK_H */
