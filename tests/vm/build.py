@@ -93,3 +93,39 @@ def test_modules(kernel):
                                  % (kernel.release, log))
             _done[key] = tdir
         return _done[key]
+
+
+def kunit_modules(kernel):
+    """Build tests/kunit (KUnit suites, issue 4) for kernel once per process.
+
+    Returns {suite module name: path of its .ko}; empty when the kernel has
+    no CONFIG_KUNIT (tests/kunit/Kbuild then builds nothing).  The feature
+    probes run first (cached) so the suites may include compat headers.
+    """
+    key = kernel.release + ":kunit"
+    with _lock:
+        if key not in _done:
+            dst = sync_tree(kernel.release)
+            kdir = os.path.join(dst, "tests", "kunit")
+            log = os.path.join(BUILD, kernel.release, "kunit.log")
+            with open(log, "w") as f:
+                r = subprocess.run(["make", "-C", dst,
+                                    "KDIR=" + kernel.headers, "configure"],
+                                   stdout=f, stderr=subprocess.STDOUT)
+                if r.returncode == 0:
+                    r = subprocess.run(
+                        ["make", "-C", kernel.headers, "M=" + kdir,
+                         "VBP_ROOT=" + dst,
+                         "-j%d" % (os.cpu_count() or 1), "modules"],
+                        stdout=f, stderr=subprocess.STDOUT)
+            if r.returncode != 0:
+                with open(log) as f:
+                    tail = f.read().splitlines()[-40:]
+                raise BuildError("KUnit modules for %s failed (log %s):\n%s"
+                                 % (kernel.release, log, "\n".join(tail)))
+            kos = {}
+            for name in sorted(os.listdir(kdir)):
+                if name.endswith("_kunit.ko"):
+                    kos[name[:-3]] = os.path.join(kdir, name)
+            _done[key] = kos
+        return _done[key]

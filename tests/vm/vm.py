@@ -86,6 +86,9 @@ def installed_kernels():
 
 def find_kernel(name):
     """Resolve "6.1", "6.12", a full release, or "debug" (issue 4's kernel)."""
+    if name == "debug":
+        import debugkernel      # tests/kernel/build.sh, cached, built once
+        return debugkernel.kernel()
     ks = installed_kernels()
     exact = [k for k in ks if k.release == name]
     if exact:
