@@ -13,12 +13,14 @@ a bad line (BUG, WARNING, Oops, KASAN, lockdep, hung task, panic), or when
 the boot timeout expires.  The failing line is part of the result.
 """
 
+import ctypes
 import dataclasses
 import glob
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -566,7 +568,8 @@ class VM:
         t0 = time.time()
         stderr = open(os.path.join(self.outdir, "qemu.stderr"), "w")
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                stdout=stderr, stderr=stderr)
+                                stdout=stderr, stderr=stderr,
+                                preexec_fn=_die_with_parent)
         self.proc = proc
         thread = None
         timed_out = False
@@ -631,6 +634,14 @@ class VM:
             reason = "ok"
         return Result(reason == "ok", rc, reason, self.outdir, console, bad,
                       elapsed)
+
+
+def _die_with_parent():
+    """In the QEMU child: get SIGKILL when the harness process dies, so an
+    interrupted test run leaves no guest behind."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG,
+                                            signal.SIGKILL)
 
 
 def proc_cpu_seconds(pid):

@@ -86,3 +86,26 @@ vbp_mark() {
 	sync
 	sleep 0.2
 }
+
+# Our driver's debugfs counters (virtio_blk/debugfs.c):
+#   /sys/kernel/debug/virtio-blk-poll/<disk>/q<N>/stats  per queue
+#   /sys/kernel/debug/virtio-blk-poll/<disk>/device      per disk
+VBP_DBG=/sys/kernel/debug/virtio-blk-poll
+
+# vbp_stat DISK NAME: NAME summed over the disk's queues.
+vbp_stat() {
+	ls $VBP_DBG/$1/q*/stats >/dev/null 2>&1 || fail "no debugfs stats for $1"
+	cat $VBP_DBG/$1/q*/stats | awk -v n="$2" '$1 == n { s += $2 } END { print s + 0 }'
+}
+
+# vbp_devstat DISK NAME: one per-disk counter.
+vbp_devstat() {
+	awk -v n="$2" '$1 == n { print $2 }' $VBP_DBG/$1/device
+}
+
+# vbp_stats_reset DISK: zero the disk's counters.
+vbp_stats_reset() {
+	for f in $VBP_DBG/$1/q*/stats $VBP_DBG/$1/device; do
+		echo 0 > $f || fail "cannot reset $f"
+	done
+}

@@ -1,0 +1,365 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Our virtio_blk in the VM: data integrity over the ring/queue/poll
+matrix, polled I/O without interrupts, device features, queue maps and
+parameter validation.  Every case runs on both Debian kernels."""
+
+import json
+import time
+
+from caselib import KERNELS, Fail, case, check
+from vm import Disk
+
+# fio write + crc32c verify, then a read-back of the same pattern from a
+# fresh process.  $ENGINE is the engine for the random 4k job; the poll
+# configurations use io_uring with --hipri=1.
+VERIFY = r'''
+vbp_wait_dev /dev/vda
+common="--filename=/dev/vda --direct=1 --verify=crc32c --verify_fatal=1"
+i0=$(vbp_disk_irqs vda)
+vbp_stats_reset vda
+vbp_fio rand4k --name=rand4k $common --rw=randwrite --bs=4k --size=16M \
+	$ENGINE --iodepth=8
+i1=$(vbp_disk_irqs vda)
+vbp_result rand4k_irqs $((i1 - i0))
+vbp_result rand4k_polls $(vbp_stat vda polls)
+vbp_result rand4k_poll_completions $(vbp_stat vda poll_completions)
+vbp_result rand4k_submitted $(vbp_stat vda submitted)
+vbp_fio seq128k --name=seq128k $common --rw=write --bs=128k --size=24M \
+	--offset=32M --ioengine=libaio --iodepth=4
+vbp_fio readback --name=rand4k $common --rw=randwrite --bs=4k --size=16M \
+	--ioengine=psync --verify_only=1
+grep -H . /sys/block/vda/mq/*/cpu_list
+'''
+
+
+def results(r):
+    out = {}
+    for ln in (r.read("results.txt") or "").splitlines():
+        k, _, v = ln.partition("=")
+        out[k] = v
+    return out
+
+
+def job(r, name):
+    return json.loads(r.read("fio-%s.json" % name))["jobs"][0]
+
+
+def _verify(kernel, packed, nq, poll):
+    def fn(ctx):
+        params = "poll_queues=%d" % poll
+        # A disk with one queue cannot give one up for polling.
+        polled = poll and nq > 1
+        engine = "--ioengine=io_uring --hipri=1" if polled else \
+            "--ioengine=libaio"
+        r = ctx.vm_ok(kernel, VERIFY, driver="ours", params=params,
+                      env={"ENGINE": engine},
+                      disks=[Disk(size="64M", packed=packed, num_queues=nq)])
+        res = results(r)
+        for name in ("rand4k", "seq128k", "readback"):
+            check(job(r, name)["error"] == 0, "%s: fio error" % name)
+        ios = job(r, "rand4k")["write"]["total_ios"] + \
+            job(r, "rand4k")["read"]["total_ios"]
+        check(ios >= 4096, "rand4k did only %d I/Os" % ios)
+        check(job(r, "readback")["read"]["io_bytes"] >= 16 << 20,
+              "read-back verified too little")
+        irqs = int(res["rand4k_irqs"])
+        polls = int(res["rand4k_polls"])
+        pc = int(res["rand4k_poll_completions"])
+        if polled:
+            check(irqs == 0, "polled I/O raised %d interrupts" % irqs)
+            check(polls > 0 and pc >= ios,
+                  "poll counters: %d polls, %d completions for %d I/Os"
+                  % (polls, pc, ios))
+            ctx.note("%d polled I/Os, 0 interrupts, %.2f completions/poll"
+                     % (ios, pc / polls))
+        else:
+            check(irqs > 0, "interrupt-driven I/O raised no interrupts")
+            check(pc == 0, "irq queues reported %d poll completions" % pc)
+        if poll and nq == 1:
+            check("poll_queues=1 reduced to 0" in r.console,
+                  "no warning that a 1-queue disk cannot poll")
+    return fn
+
+
+for _k in KERNELS:
+    for _ring in ("split", "packed"):
+        for _nq in (1, 2):
+            for _poll in (0, 1):
+                case("driver/verify/%s/%s/nq%d/poll%d" % (_k, _ring, _nq,
+                                                          _poll),
+                     quick=(_nq == 2 and _poll == 1 and _ring == "split"),
+                     group="driver")(
+                    _verify(_k, _ring == "packed", _nq, _poll))
+
+
+RELOAD = r'''
+vbp_wait_dev /dev/vda
+c="--name=pat --filename=/dev/vda --direct=1 --verify=crc32c --verify_fatal=1 --rw=randwrite --bs=4k --size=16M"
+vbp_fio write $c --ioengine=libaio --iodepth=8
+vbp_unload
+[ -b /dev/vda ] && fail "/dev/vda still there after unload"
+vbp_load_ours poll_queues=1
+vbp_wait_dev /dev/vda
+vbp_fio verify $c --ioengine=io_uring --hipri=1 --verify_only=1
+'''
+
+
+def _reload(kernel):
+    def fn(ctx):
+        r = ctx.vm_ok(kernel, RELOAD, driver="ours",
+                      disks=[Disk(size="64M", num_queues=2)])
+        check(job(r, "verify")["read"]["io_bytes"] >= 16 << 20,
+              "verify after reload read too little")
+    return fn
+
+
+FEATURES = r'''
+vbp_wait_dev /dev/vda
+[ "$(cat /sys/block/vda/serial)" = "VBP-SERIAL-42" ] ||
+	fail "serial is '$(cat /sys/block/vda/serial)'"
+sz=$((4 * 1024 * 1024))
+# discard reads back zeros
+fio --name=fill --filename=/dev/vda --rw=write --bs=64k --size=$sz \
+	--direct=1 --buffer_pattern=0xa5 >/dev/null || fail "fill"
+cmp -n $sz /dev/vda /dev/zero >/dev/null 2>&1 && fail "fill left zeros"
+blkdiscard -o 0 -l $sz /dev/vda || fail "blkdiscard"
+cmp -n $sz /dev/vda /dev/zero || fail "discarded range is not zero"
+# write-zeroes reads back zeros
+fio --name=fill --filename=/dev/vda --rw=write --bs=64k --size=$sz \
+	--offset=$sz --direct=1 --buffer_pattern=0x5a >/dev/null || fail "fill2"
+blkdiscard -z -o $sz -l $sz /dev/vda || fail "blkdiscard -z"
+dd if=/dev/vda bs=1M skip=4 count=4 2>/dev/null | cmp - /dev/zero -n $sz ||
+	fail "write-zeroes range is not zero"
+cat /sys/block/vda/queue/discard_max_bytes /sys/block/vda/queue/write_zeroes_max_bytes
+cat /sys/block/vda/cache_type
+echo "write through" > /sys/block/vda/cache_type || fail "set cache_type"
+[ "$(cat /sys/block/vda/cache_type)" = "write through" ] || fail "cache_type"
+echo "write back" > /sys/block/vda/cache_type || fail "set cache_type back"
+'''
+
+
+def _features(kernel):
+    def fn(ctx):
+        ctx.vm_ok(kernel, FEATURES, driver="ours",
+                  disks=[Disk(size="64M", serial="VBP-SERIAL-42",
+                              discard=True, write_zeroes=True)])
+    return fn
+
+
+READONLY = r'''
+vbp_wait_dev /dev/vda
+[ "$(cat /sys/block/vda/ro)" = 1 ] || fail "disk not read-only"
+dd if=/dev/vda of=/dev/null bs=4k count=16 || fail "read failed"
+if out=$(dd if=/dev/zero of=/dev/vda bs=4k count=1 oflag=direct 2>&1); then
+	fail "write to a read-only disk succeeded"
+fi
+echo "$out"
+echo "$out" | grep -qE "Read-only|not permitted" || fail "unexpected: $out"
+'''
+
+
+def _readonly(kernel):
+    def fn(ctx):
+        ctx.vm_ok(kernel, READONLY, driver="ours",
+                  disks=[Disk(size="16M", readonly=True)])
+    return fn
+
+
+RESIZE = r'''
+vbp_wait_dev /dev/vda
+s0=$(cat /sys/block/vda/size)
+echo ready > /out/ready
+n=0
+while [ "$(cat /sys/block/vda/size)" = "$s0" ]; do
+	n=$((n + 1)); [ $n -gt 600 ] && fail "size never changed from $s0"
+	sleep 0.1
+done
+s1=$(cat /sys/block/vda/size)
+[ "$s1" = $((96 * 2048)) ] || fail "unexpected size $s1"
+vbp_fio tail --name=tail --filename=/dev/vda --direct=1 --rw=write \
+	--bs=64k --offset=64M --size=32M --verify=crc32c --ioengine=libaio
+'''
+
+
+def _resize(kernel):
+    def fn(ctx):
+        import os
+
+        def during(v):
+            ready = os.path.join(v.outdir, "out", "ready")
+            deadline = time.time() + 120
+            while not os.path.exists(ready) and time.time() < deadline:
+                time.sleep(0.2)
+            v.qmp.cmd("block_resize", **{"node-name": "disk0",
+                                         "size": 96 << 20})
+        ctx.vm_ok(kernel, RESIZE, driver="ours", disks=[Disk(size="64M")],
+                  during=during)
+    return fn
+
+
+SMALLRING = r'''
+vbp_wait_dev /dev/vda
+cat /sys/block/vda/queue/logical_block_size
+[ "$(cat /sys/block/vda/queue/logical_block_size)" = "$LBS" ] ||
+	fail "logical block size $(cat /sys/block/vda/queue/logical_block_size)"
+vbp_fio v --name=v --filename=/dev/vda --direct=1 --rw=randwrite \
+	--bs=$BS --size=8M --verify=crc32c --verify_fatal=1 \
+	--ioengine=io_uring --iodepth=16 $HIPRI
+'''
+
+
+def _lbs4k(kernel):
+    def fn(ctx):
+        ctx.vm_ok(kernel, SMALLRING, driver="ours",
+                  env={"LBS": 4096, "BS": "16k", "HIPRI": ""},
+                  disks=[Disk(size="64M", logical_block_size=4096,
+                              physical_block_size=4096)])
+    return fn
+
+
+def _qsize4(kernel, packed):
+    def fn(ctx):
+        ctx.vm_ok(kernel, SMALLRING, driver="ours", params="poll_queues=1",
+                  env={"LBS": 512, "BS": "4k", "HIPRI": "--hipri=1"},
+                  disks=[Disk(size="64M", queue_size=4, packed=packed,
+                              num_queues=2)])
+    return fn
+
+
+# CPU -> hardware queue maps.  hctx directories are numbered default maps
+# first, then poll; every CPU must appear exactly once in each map.
+MAPS = r'''
+vbp_wait_dev /dev/vda
+for d in /sys/block/vda/mq/*; do
+	echo "$(basename $d): $(cat $d/cpu_list)"
+done > /out/maps.txt
+cat /out/maps.txt
+'''
+
+
+def _maps(kernel, smp, nq, poll, want_default, want_poll):
+    def fn(ctx):
+        r = ctx.vm_ok(kernel, MAPS, driver="ours",
+                      params="poll_queues=%d" % poll, smp=smp,
+                      disks=[Disk(size="16M", num_queues=nq)])
+        rows = {}
+        for ln in r.read("maps.txt").splitlines():
+            h, _, cpus = ln.partition(":")
+            rows[int(h)] = sorted(int(c) for c in
+                                  cpus.replace(",", " ").split())
+        hctxs = sorted(rows)
+        check(len(hctxs) == want_default + want_poll,
+              "expected %d+%d hardware queues, got %s" % (
+                  want_default, want_poll, rows))
+        for name, ids in (("default", hctxs[:want_default]),
+                          ("poll", hctxs[want_default:])):
+            if not ids:
+                continue
+            seen = sorted(c for h in ids for c in rows[h])
+            check(seen == list(range(smp)),
+                  "%s map covers CPUs %s, want each of 0..%d once: %s"
+                  % (name, seen, smp - 1, rows))
+            sizes = [len(rows[h]) for h in ids]
+            check(max(sizes) - min(sizes) <= 1,
+                  "%s map is uneven: %s" % (name, rows))
+        ctx.note("smp=%d num-queues=%d poll_queues=%d: %s" % (
+            smp, nq, poll, rows))
+    return fn
+
+
+MAP_CASES = [
+    # smp, device queues, poll_queues, default hctxs, poll hctxs
+    (2, 2, 0, 2, 0),
+    (2, 1, 0, 1, 0),
+    (2, 2, 1, 1, 1),
+    (4, 4, 2, 2, 2),
+    (4, 2, 0, 2, 0),
+    (2, 4, 0, 2, 0),        # more device queues than CPUs
+    (2, 1, 1, 1, 0),        # cannot poll with one queue
+]
+
+for _k in KERNELS:
+    case("driver/reload-keeps-data/" + _k, group="driver")(_reload(_k))
+    case("driver/features/" + _k, quick=(_k == "6.12"),
+         group="driver")(_features(_k))
+    case("driver/readonly/" + _k, group="driver")(_readonly(_k))
+    case("driver/qmp-resize/" + _k, group="driver")(_resize(_k))
+    case("driver/lbs4096/" + _k, group="driver")(_lbs4k(_k))
+    case("driver/queue-size4-packed/" + _k,
+         group="driver")(_qsize4(_k, True))
+    case("driver/queue-size4-split/" + _k,
+         group="driver")(_qsize4(_k, False))
+    for _m in MAP_CASES:
+        case("driver/cpu-map/%s/smp%d-nq%d-poll%d" % ((_k,) + _m[:3]),
+             quick=(_m == (4, 4, 2, 2, 2) and _k == "6.12"),
+             group="driver")(_maps(_k, *_m))
+
+
+# Bad and odd parameter values: refused with a message naming the value,
+# or clamped with a warning and a working disk.  Never a crash.
+PARAMS = r'''
+ko=/in/virtio_blk.ko
+refuse() {	# refuse "message" params...
+	msg=$1; shift
+	dmesg -c >/dev/null
+	if /usr/sbin/insmod $ko "$@" 2>/dev/null; then
+		/usr/sbin/rmmod virtio_blk
+		fail "insmod $* was accepted"
+	fi
+	dmesg | grep -q "$msg" || { dmesg | tail; fail "no '$msg' for $*"; }
+	vbp_log "refused $*"
+}
+accept() {	# accept "message" "debugfs key=value" params...
+	msg=$1; want=$2; shift 2
+	dmesg -c >/dev/null
+	/usr/sbin/insmod $ko "$@" || fail "insmod $* refused"
+	vbp_wait_dev /dev/vda
+	[ -z "$msg" ] || dmesg | grep -q "$msg" ||
+		{ dmesg | tail; fail "no '$msg' for $*"; }
+	k=${want%%=*}; v=${want#*=}
+	got=$(vbp_devstat vda $k)
+	[ "$got" = "$v" ] || fail "$*: $k is $got, want $v"
+	fio --name=q --filename=/dev/vda --direct=1 --rw=randwrite --bs=4k \
+		--size=2M --verify=crc32c --verify_fatal=1 --iodepth=8 \
+		--ioengine=libaio >/dev/null || fail "I/O failed with $*"
+	/usr/sbin/rmmod virtio_blk || fail "rmmod after $*"
+	vbp_log "accepted $*: $k=$got"
+}
+refuse "not an unsigned integer" poll_queues=-1
+refuse "not an unsigned integer" poll_queues=abc
+refuse "not an unsigned integer" num_request_queues=1x
+refuse "not an unsigned integer" queue_depth=-4
+refuse "larger than the block layer maximum" queue_depth=100000
+refuse "larger than 3600 seconds" io_timeout=99999
+accept "exceeds the" poll_queues=1 poll_queues=1000
+accept "exceeds the" default_queues=2 num_request_queues=4000000000
+accept "" default_queues=1 num_request_queues=1
+accept "reduced to" poll_queues=1 poll_queues=2
+accept "" queue_depth=1 queue_depth=1
+accept "" queue_depth=3 queue_depth=3
+accept "capped at the virtqueue size" queue_depth=256 queue_depth=5000
+accept "" queue_depth=256 queue_depth=0
+accept "" default_queues=2 io_timeout=0
+# Runtime writes go through the same checks.
+/usr/sbin/insmod $ko || fail "plain insmod"
+vbp_wait_dev /dev/vda
+p=/sys/module/virtio_blk/parameters
+echo -1 > $p/poll_queues 2>/dev/null && fail "runtime poll_queues=-1 accepted"
+echo 5000 > $p/io_timeout 2>/dev/null && fail "runtime io_timeout=5000 accepted"
+echo 1 > $p/poll_queues || fail "runtime poll_queues=1 refused"
+[ "$(cat $p/poll_queues)" = 1 ] || fail "poll_queues reads $(cat $p/poll_queues)"
+'''
+
+
+def _params(kernel):
+    def fn(ctx):
+        ctx.vm_ok(kernel, PARAMS, files={
+            "virtio_blk.ko": __import__("build").module(
+                ctx.kernel(kernel), "virtio_blk")},
+            disks=[Disk(size="16M", num_queues=2, queue_size=256)])
+    return fn
+
+
+for _k in KERNELS:
+    case("driver/params/" + _k, quick=(_k == "6.1"),
+         group="driver")(_params(_k))
