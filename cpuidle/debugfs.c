@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpuidle_haltpoll_io statistics in debugfs:
+ *
+ *   /sys/kernel/debug/cpuidle_haltpoll_io/cpu<N>
+ *
+ * one file per possible CPU, "name value" lines; writing 0 resets the
+ * counters of that CPU.
+ */
+#include "haltpoll_io.h"
+
+#include <linux/build_bug.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+
+#include "vbp_hints.h"
+
+static struct dentry *haltpoll_io_dir;
+
+/* Names of the fields of struct haltpoll_io_stats, in order. */
+static const char * const haltpoll_io_stat_names[] = {
+	"entries", "polls", "poll_wakeups", "poll_timeouts", "io_polls",
+	"io_wakeups", "io_completions", "halts", "grows", "shrinks",
+	"resyncs", "poll_ns", "halt_ns",
+};
+
+static int haltpoll_io_cpu_show(struct seq_file *m, void *unused)
+{
+	unsigned int cpu = (unsigned long)m->private;
+	const struct haltpoll_io_cpu *pc = per_cpu_ptr(&haltpoll_io_pcpu, cpu);
+	const struct haltpoll_io_stats *st = &pc->stats;
+	const struct vbp_hint_cpu *h = per_cpu_ptr(&vbp_hint_cpu, cpu);
+	const u64 *v = (const u64 *)st;
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(haltpoll_io_stat_names) !=
+		     sizeof(*st) / sizeof(u64));
+	for (i = 0; i < ARRAY_SIZE(haltpoll_io_stat_names); i++)
+		seq_printf(m, "%s %llu\n", haltpoll_io_stat_names[i],
+			   READ_ONCE(v[i]));
+	seq_printf(m, "window_ns %llu\n", READ_ONCE(pc->window_ns));
+	seq_printf(m, "hint_inflight %ld\n",
+		   (long)(READ_ONCE(h->issued) - READ_ONCE(h->completed)));
+	seq_printf(m, "hint_service_ns %llu\n", READ_ONCE(h->service_ns));
+	return 0;
+}
+
+static int haltpoll_io_cpu_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, haltpoll_io_cpu_show, inode->i_private);
+}
+
+static ssize_t haltpoll_io_cpu_write(struct file *file, const char __user *ubuf,
+				     size_t len, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &v);
+	if (ret)
+		return ret;
+	if (v)
+		return -EINVAL;
+	haltpoll_io_stats_reset((unsigned long)m->private);
+	return len;
+}
+
+static const struct file_operations haltpoll_io_cpu_fops = {
+	.owner = THIS_MODULE,
+	.open = haltpoll_io_cpu_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = haltpoll_io_cpu_write,
+	.release = single_release,
+};
+
+void haltpoll_io_debugfs_init(void)
+{
+	unsigned int cpu;
+	char name[16];
+
+	haltpoll_io_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	for_each_possible_cpu(cpu) {
+		snprintf(name, sizeof(name), "cpu%u", cpu);
+		debugfs_create_file(name, 0600, haltpoll_io_dir,
+				    (void *)(unsigned long)cpu,
+				    &haltpoll_io_cpu_fops);
+	}
+}
+
+void haltpoll_io_debugfs_exit(void)
+{
+	debugfs_remove_recursive(haltpoll_io_dir);
+	haltpoll_io_dir = NULL;
+}

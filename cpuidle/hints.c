@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vbp_hints: owner of the per-CPU I/O completion hints shared by
+ * virtio_blk.ko (producer) and cpuidle_haltpoll_io.ko (consumer); see
+ * include/vbp_hints.h.  It holds the data and nothing else, so that the
+ * two can come and go in any order without depending on each other.
+ */
+#include <linux/module.h>
+#include <linux/percpu.h>
+
+#include "vbp_hints.h"
+
+DEFINE_PER_CPU(struct vbp_hint_cpu, vbp_hint_cpu);
+EXPORT_PER_CPU_SYMBOL_GPL(vbp_hint_cpu);
+
+MODULE_DESCRIPTION("Per-CPU I/O completion hints for virtio-blk-poll");
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("virtio-blk-poll developers");

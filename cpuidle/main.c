@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpuidle_haltpoll_io: a cpuidle driver for virtual machines whose one
+ * idle state polls before it halts, for a window that knows about I/O.
+ *
+ * A guest CPU that halts costs a VM exit and, on wakeup, an entry; if the
+ * wakeup comes soon, polling for it in the guest is faster.  Blind
+ * polling burns host CPU time on every idle entry, though.  This driver
+ * polls long when it has a reason: virtio_blk reports, per CPU, requests
+ * in flight whose completion interrupt will arrive on that CPU and how
+ * long the device takes (include/vbp_hints.h); an idle CPU with such
+ * requests polls until their expected completion plus a margin.  Without
+ * outstanding requests it falls back to an adaptive window that grows
+ * when wakeups come just after the poll gave up and shrinks to zero when
+ * the CPU stays idle, so an idle guest halts at once.
+ *
+ * The window is applied inside the state's ->enter() callback, so it
+ * works with whatever governor is in charge (menu, ladder, haltpoll).
+ */
+#include "haltpoll_io.h"
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/cpuidle.h>
+#include <linux/cpuidle_haltpoll.h>
+#include <linux/kernel.h>
+#include <linux/kvm_para.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/sched/idle.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+
+#include "vbp_compat_cpuidle.h"
+#include "vbp_hints.h"
+#include "window.h"
+
+/* Polling iterations between two clock readings. */
+#define HALTPOLL_IO_RELAX_COUNT	50
+
+/* ------------------------------------------------------------------
+ * Parameters.  All but force can be changed at run time; the idle
+ * callback reads each with READ_ONCE() once per idle entry.
+ */
+
+static bool force;
+module_param(force, bool, 0444);
+MODULE_PARM_DESC(force, "Load without a hypervisor too (default: N)");
+
+static bool io_aware = true;
+module_param(io_aware, bool, 0644);
+MODULE_PARM_DESC(io_aware,
+		 "Poll for expected I/O completions; N: classic window only (default: Y)");
+
+static bool allow_shrink = true;
+module_param(allow_shrink, bool, 0644);
+MODULE_PARM_DESC(allow_shrink,
+		 "Shrink the classic window after long idle periods (default: Y)");
+
+static unsigned int poll_max_ns = 200000;
+static unsigned int io_margin_ns = 20000;
+static unsigned int grow_start_ns = 50000;
+static unsigned int grow = 2;
+static unsigned int shrink = 2;
+
+/**
+ * struct haltpoll_io_uint_param - an unsigned int parameter with bounds
+ * @val: the variable
+ * @min: smallest value accepted
+ * @max: largest value accepted
+ *
+ * Constant after load; @val is written with WRITE_ONCE() under the
+ * module parameter lock and read with READ_ONCE() anywhere.
+ */
+struct haltpoll_io_uint_param {
+	unsigned int *val;
+	unsigned int min;
+	unsigned int max;
+};
+
+static int haltpoll_io_uint_set(const char *val, const struct kernel_param *kp)
+{
+	const struct haltpoll_io_uint_param *p = kp->arg;
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v < p->min || v > p->max)
+		return -ERANGE;
+	WRITE_ONCE(*p->val, v);
+	return 0;
+}
+
+static int haltpoll_io_uint_get(char *buf, const struct kernel_param *kp)
+{
+	const struct haltpoll_io_uint_param *p = kp->arg;
+
+	return scnprintf(buf, PAGE_SIZE, "%u\n", READ_ONCE(*p->val));
+}
+
+static const struct kernel_param_ops haltpoll_io_uint_ops = {
+	.set = haltpoll_io_uint_set,
+	.get = haltpoll_io_uint_get,
+};
+
+static struct haltpoll_io_uint_param haltpoll_io_poll_max_ns_param = {
+	.val = &poll_max_ns, .min = 0, .max = 2000000,
+};
+module_param_cb(poll_max_ns, &haltpoll_io_uint_ops, &haltpoll_io_poll_max_ns_param, 0644);
+MODULE_PARM_DESC(poll_max_ns, "Longest poll in ns, 0..2000000; 0 halts at once (default: 200000)");
+
+static struct haltpoll_io_uint_param haltpoll_io_io_margin_ns_param = {
+	.val = &io_margin_ns, .min = 0, .max = 1000000,
+};
+module_param_cb(io_margin_ns, &haltpoll_io_uint_ops, &haltpoll_io_io_margin_ns_param, 0644);
+MODULE_PARM_DESC(io_margin_ns, "Poll this long past an expected I/O completion, ns, 0..1000000 (default: 20000)");
+
+static struct haltpoll_io_uint_param haltpoll_io_grow_start_ns_param = {
+	.val = &grow_start_ns, .min = 1000, .max = 2000000,
+};
+module_param_cb(grow_start_ns, &haltpoll_io_uint_ops, &haltpoll_io_grow_start_ns_param, 0644);
+MODULE_PARM_DESC(grow_start_ns, "First classic window in ns, 1000..2000000 (default: 50000)");
+
+static struct haltpoll_io_uint_param haltpoll_io_grow_param = {
+	.val = &grow, .min = 1, .max = 16,
+};
+module_param_cb(grow, &haltpoll_io_uint_ops, &haltpoll_io_grow_param, 0644);
+MODULE_PARM_DESC(grow, "Classic window growth factor, 1..16 (default: 2)");
+
+static struct haltpoll_io_uint_param haltpoll_io_shrink_param = {
+	.val = &shrink, .min = 0, .max = 16,
+};
+module_param_cb(shrink, &haltpoll_io_uint_ops, &haltpoll_io_shrink_param, 0644);
+MODULE_PARM_DESC(shrink, "Classic window shrink divisor, 0..16, 0: to zero at once (default: 2)");
+
+/* ------------------------------------------------------------------
+ * The idle state.
+ */
+
+DEFINE_PER_CPU(struct haltpoll_io_cpu, haltpoll_io_pcpu);
+
+/* Set before unload starts; makes idle CPUs stop polling at once. */
+static bool haltpoll_io_stopping;
+
+static __always_inline void haltpoll_io_inc(u64 *counter, u64 by)
+{
+	WRITE_ONCE(*counter, *counter + by);
+}
+
+static __always_inline void haltpoll_io_tune_read(struct haltpoll_io_tune *t)
+{
+	t->max_ns = READ_ONCE(poll_max_ns);
+	t->grow_start_ns = READ_ONCE(grow_start_ns);
+	t->grow = READ_ONCE(grow);
+	t->shrink = READ_ONCE(shrink);
+	t->allow_shrink = READ_ONCE(allow_shrink);
+}
+
+/*
+ * The I/O window for this CPU, or 0 when it has no request in flight, no
+ * estimate, or the completion is overdue.  Resets a stale hint slot.
+ */
+static __always_inline u64 haltpoll_io_io_limit(struct haltpoll_io_stats *st,
+						u64 now, u64 max_ns,
+						unsigned long *completed)
+{
+	struct vbp_hint_snapshot h;
+
+	vbp_hint_read(&h);
+	*completed = h.completed;
+	if (!h.inflight)
+		return 0;
+	if (haltpoll_io_hint_stale(now, h.last_ns, VBP_HINT_STALE_NS)) {
+		vbp_hint_resync();
+		haltpoll_io_inc(&st->resyncs, 1);
+		return 0;
+	}
+	if (h.inflight < 0)
+		return 0;
+	return haltpoll_io_io_window(now, h.last_ns, h.service_ns,
+				     READ_ONCE(io_margin_ns), max_ns);
+}
+
+/*
+ * Poll with interrupts enabled until a wakeup, the end of the window, an
+ * I/O completion (when polling for one) or unload.  Returns true if an
+ * I/O completion ended it.
+ */
+static __always_inline bool haltpoll_io_poll(u64 start, u64 window, bool io,
+					     unsigned long completed)
+{
+	unsigned int relax = 0;
+	bool done = false;
+
+	raw_local_irq_enable();
+	if (current_set_polling_and_test())
+		goto out;
+	while (!need_resched()) {
+		cpu_relax();
+		if (++relax < HALTPOLL_IO_RELAX_COUNT)
+			continue;
+		relax = 0;
+		if (haltpoll_io_elapsed(start, vbp_cpuidle_clock()) >= window)
+			break;
+		if (io && vbp_hint_completed() != completed) {
+			done = true;
+			break;
+		}
+		if (READ_ONCE(haltpoll_io_stopping))
+			break;
+	}
+out:
+	raw_local_irq_disable();
+	return done;
+}
+
+/*
+ * ->enter() of the one state: poll for the window, then halt unless a
+ * wakeup came.  Called and returns with interrupts disabled (also on
+ * v6.1, whose cpuidle_enter_state() enables them after ->enter() either
+ * way); the unload handshake in haltpoll_io_quiesce() relies on
+ * interrupts staying disabled from the last write of @busy to the
+ * return.  RCU may not be watching: noinstr code only.
+ */
+static int __cpuidle haltpoll_io_enter(struct cpuidle_device *dev,
+				       struct cpuidle_driver *drv, int index)
+{
+	struct haltpoll_io_cpu *pc = this_cpu_ptr(&haltpoll_io_pcpu);
+	struct haltpoll_io_stats *st = &pc->stats;
+	struct haltpoll_io_tune t;
+	enum haltpoll_io_adjust what;
+	unsigned long completed = 0;
+	u64 start, poll_end, end, window, limit = 0;
+	bool io = false, io_done = false;
+
+	WRITE_ONCE(pc->busy, 1);
+	start = vbp_cpuidle_clock();
+	haltpoll_io_tune_read(&t);
+	haltpoll_io_inc(&st->entries, 1);
+
+	window = min(pc->window_ns, t.max_ns);
+	if (READ_ONCE(io_aware))
+		limit = haltpoll_io_io_limit(st, start, t.max_ns, &completed);
+	if (limit) {
+		io = true;
+		window = limit;
+	}
+	if (READ_ONCE(haltpoll_io_stopping))
+		window = 0;
+
+	poll_end = start;
+	if (window) {
+		haltpoll_io_inc(&st->polls, 1);
+		if (io)
+			haltpoll_io_inc(&st->io_polls, 1);
+		io_done = haltpoll_io_poll(start, window, io, completed);
+		poll_end = vbp_cpuidle_clock();
+		haltpoll_io_inc(&st->poll_ns,
+				haltpoll_io_elapsed(start, poll_end));
+	}
+
+	if (current_clr_polling_and_test()) {
+		end = poll_end;
+		if (window) {
+			haltpoll_io_inc(&st->poll_wakeups, 1);
+			if (io)
+				haltpoll_io_inc(&st->io_wakeups, 1);
+		}
+	} else {
+		if (window)
+			haltpoll_io_inc(&st->poll_timeouts, 1);
+		if (io_done)
+			haltpoll_io_inc(&st->io_completions, 1);
+		haltpoll_io_inc(&st->halts, 1);
+		vbp_cpuidle_halt();
+		end = vbp_cpuidle_clock();
+		haltpoll_io_inc(&st->halt_ns, haltpoll_io_elapsed(poll_end, end));
+	}
+
+	/* The classic window learns from idle periods it chose itself. */
+	if (!io) {
+		pc->window_ns = haltpoll_io_adapt(pc->window_ns,
+						  haltpoll_io_elapsed(start, end),
+						  &t, &what);
+		if (what == HALTPOLL_IO_GROW)
+			haltpoll_io_inc(&st->grows, 1);
+		else if (what == HALTPOLL_IO_SHRINK)
+			haltpoll_io_inc(&st->shrinks, 1);
+	}
+
+	/* Pairs with smp_load_acquire() in haltpoll_io_quiesce(). */
+	smp_store_release(&pc->busy, 0);
+	return index;
+}
+
+static struct cpuidle_driver haltpoll_io_driver = {
+	.name = "haltpoll_io",
+	.states = {
+		{
+			.enter			= haltpoll_io_enter,
+			.exit_latency		= 1,
+			.target_residency	= 1,
+			.power_usage		= -1,
+			.name			= "HALTPOLL_IO",
+			.desc			= "poll (I/O aware), then halt",
+		},
+	},
+	.safe_state_index = 0,
+	.state_count = 1,
+};
+
+/* ------------------------------------------------------------------
+ * Statistics reset, CPU hotplug, load and unload.
+ */
+
+static void haltpoll_io_stats_zero(void *unused)
+{
+	memset(this_cpu_ptr(&haltpoll_io_pcpu.stats), 0,
+	       sizeof(struct haltpoll_io_stats));
+}
+
+void haltpoll_io_stats_reset(unsigned int cpu)
+{
+	cpus_read_lock();
+	if (cpu_online(cpu))
+		smp_call_function_single(cpu, haltpoll_io_stats_zero, NULL, 1);
+	else
+		memset(per_cpu_ptr(&haltpoll_io_pcpu.stats, cpu), 0,
+		       sizeof(struct haltpoll_io_stats));
+	cpus_read_unlock();
+}
+
+static struct cpuidle_device __percpu *haltpoll_io_devices;
+static int haltpoll_io_hp_state;
+
+/*
+ * Does the host let the guest switch off its halt polling?  KVM's feature
+ * word is read directly: kvm_para_has_feature() is not usable from a
+ * module.
+ */
+static bool haltpoll_io_poll_control(void)
+{
+	u32 base;
+
+	if (!IS_ENABLED(CONFIG_ARCH_CPUIDLE_HALTPOLL) || !kvm_para_available())
+		return false;
+	base = hypervisor_cpuid_base(KVM_SIGNATURE, 0);
+	return base && (cpuid_eax(base | KVM_CPUID_FEATURES) &
+			BIT(KVM_FEATURE_POLL_CONTROL));
+}
+
+static int haltpoll_io_cpu_online(unsigned int cpu)
+{
+	struct cpuidle_device *dev = per_cpu_ptr(haltpoll_io_devices, cpu);
+	int ret;
+
+	if (dev->registered)
+		return 0;
+	dev->cpu = cpu;
+	ret = cpuidle_register_device(dev);
+	if (ret) {
+		pr_err("cannot register the idle device of CPU %u: %d\n",
+		       cpu, ret);
+		return ret;
+	}
+	/* Guest polling replaces the host's halt polling (KVM only). */
+	if (haltpoll_io_poll_control())
+		arch_haltpoll_enable(cpu);
+	return 0;
+}
+
+static int haltpoll_io_cpu_offline(unsigned int cpu)
+{
+	struct cpuidle_device *dev = per_cpu_ptr(haltpoll_io_devices, cpu);
+
+	if (!dev->registered)
+		return 0;
+	if (haltpoll_io_poll_control())
+		arch_haltpoll_disable(cpu);
+	cpuidle_unregister_device(dev);
+	return 0;
+}
+
+static void haltpoll_io_nop(void *unused)
+{
+}
+
+/*
+ * Wait until no CPU runs haltpoll_io_enter() or can still call it, so the
+ * module text can go.  Called once the devices and the driver are
+ * unregistered, so no CPU picks our state any more - but one may already
+ * be inside it, or between cpuidle_enter_state() and our first
+ * instruction, where RCU no longer covers it.  That stretch and the one
+ * from the last write of ->busy to the return run with interrupts
+ * disabled, while polling and halting enable them.  So: a synchronous
+ * IPI that got served shows the CPU with interrupts enabled - either
+ * inside the callback with ->busy set, or outside it for good.  Repeat
+ * until ->busy reads clear after an IPI, then send one more, which can
+ * only be served once the CPU has returned from the callback.
+ */
+static void haltpoll_io_quiesce(void)
+{
+	unsigned int cpu;
+	int busy;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		do {
+			smp_call_function_single(cpu, haltpoll_io_nop, NULL, 1);
+			/* Pairs with smp_store_release() in haltpoll_io_enter(). */
+			busy = smp_load_acquire(per_cpu_ptr(&haltpoll_io_pcpu.busy,
+							    cpu));
+		} while (busy);
+		smp_call_function_single(cpu, haltpoll_io_nop, NULL, 1);
+	}
+	cpus_read_unlock();
+}
+
+static void haltpoll_io_uninit(void)
+{
+	haltpoll_io_debugfs_exit();
+	WRITE_ONCE(haltpoll_io_stopping, true);
+	if (haltpoll_io_hp_state > 0)
+		cpuhp_remove_state(haltpoll_io_hp_state);
+	haltpoll_io_hp_state = 0;
+	cpuidle_unregister_driver(&haltpoll_io_driver);
+	haltpoll_io_quiesce();
+	free_percpu(haltpoll_io_devices);
+	haltpoll_io_devices = NULL;
+}
+
+static int haltpoll_io_register(void)
+{
+	struct cpuidle_driver *other = cpuidle_get_driver();
+	int ret;
+
+	if (other) {
+		pr_err("cpuidle driver \"%s\" already owns this system: unload it (modprobe -r, e.g. for a modular cpuidle-haltpoll) or keep it from registering at boot (intel_idle.max_cstate=0; initcall_blacklist=haltpoll_init for a built-in haltpoll)\n",
+		       other->name);
+		return -EBUSY;
+	}
+	ret = cpuidle_register_driver(&haltpoll_io_driver);
+	if (ret == -EBUSY) {
+		other = cpuidle_get_driver();
+		pr_err("another cpuidle driver (%s) registered first\n",
+		       other ? other->name : "?");
+	} else if (ret == -ENODEV) {
+		pr_err("cpuidle is disabled (cpuidle.off=1 on the kernel command line?)\n");
+	} else if (ret) {
+		pr_err("cannot register the cpuidle driver: %d\n", ret);
+	}
+	return ret;
+}
+
+static int __init haltpoll_io_init(void)
+{
+	int ret;
+
+	if (boot_option_idle_override != IDLE_NO_OVERRIDE) {
+		pr_info("idle= on the kernel command line overrides cpuidle, not loading\n");
+		return -ENODEV;
+	}
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR) && !force) {
+		pr_info("not running under a hypervisor, not loading (force=1 overrides)\n");
+		return -ENODEV;
+	}
+
+	ret = haltpoll_io_register();
+	if (ret)
+		return ret;
+
+	haltpoll_io_devices = alloc_percpu(struct cpuidle_device);
+	if (!haltpoll_io_devices) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "cpuidle/haltpoll_io:online",
+				haltpoll_io_cpu_online,
+				haltpoll_io_cpu_offline);
+	if (ret < 0)
+		goto fail;
+	haltpoll_io_hp_state = ret;
+
+	haltpoll_io_debugfs_init();
+	pr_info("registered, io_aware=%d poll_max_ns=%u\n",
+		READ_ONCE(io_aware), READ_ONCE(poll_max_ns));
+	return 0;
+
+fail:
+	haltpoll_io_uninit();
+	return ret;
+}
+
+static void __exit haltpoll_io_exit(void)
+{
+	haltpoll_io_uninit();
+}
+
+module_init(haltpoll_io_init);
+module_exit(haltpoll_io_exit);
+
+MODULE_DESCRIPTION("cpuidle driver polling for virtio-blk I/O completions before halting");
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("virtio-blk-poll developers");
