@@ -66,7 +66,7 @@ noinstr u64 haltpoll_io_adapt(u64 cur_ns, u64 block_ns,
 			if (check_mul_overflow(next, (u64)t->grow, &next))
 				next = U64_MAX;
 		}
-		next = clamp(next, t->grow_start_ns, t->max_ns);
+		next = min(max(next, t->grow_start_ns), t->max_ns);
 		if (next > cur_ns)
 			*what = HALTPOLL_IO_GROW;
 		return next;

@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: GPL-2.0
+"""cpuidle_haltpoll_io.ko and vbp_hints.ko in a guest: registration,
+refusals (second load, another cpuidle driver, idle=, no hypervisor),
+parameter validation, statistics, CPU hotplug, the I/O-aware window with
+a simulated device, and load/unload cycles in any order during fio on the
+stock virtio_blk.  Under QEMU TCG no cpuidle driver is registered, so ours
+can take the system."""
+
+import os
+import subprocess
+
+import build
+from caselib import KERNELS, Fail, case
+from vm import Disk
+
+MODS = ("vbp_hints", "cpuidle_haltpoll_io")
+
+
+def _cpuidle_only(kernel):
+    """Build just cpuidle/ in the per-kernel copy (when virtio_blk/, work
+    in progress elsewhere, does not build)."""
+    src = build.sync_tree(kernel.release)
+    log = os.path.join(build.BUILD, kernel.release, "cpuidle.log")
+    with open(log, "w") as f:
+        for cmd in (["make", "-C", src, "configure", "KDIR=" + kernel.headers],
+                    ["make", "-C", kernel.headers, "M=" + src + "/cpuidle",
+                     "VBP_ROOT=" + src, "modules"]):
+            if subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode:
+                raise build.BuildError("cpuidle build failed, log " + log)
+    return {m: os.path.join(src, "cpuidle", m + ".ko") for m in MODS}
+
+
+def _files(kernel, inject=True):
+    try:
+        files = {m + ".ko": build.module(kernel, m) for m in MODS}
+    except build.BuildError:
+        files = {m + ".ko": p for m, p in _cpuidle_only(kernel).items()}
+    if inject:
+        files["vbp_hint_inject.ko"] = os.path.join(
+            build.test_modules(kernel), "vbp_hint_inject.ko")
+    return files
+
+
+LIB = r'''
+P=/sys/module/cpuidle_haltpoll_io/parameters
+D=/sys/kernel/debug/cpuidle_haltpoll_io
+CUR=/sys/devices/system/cpu/cpuidle/current_driver
+ins() { /usr/sbin/insmod /in/$1.ko $2; }
+rm_() { /usr/sbin/rmmod $1; }
+st() { awk -v k="$2" '$1 == k { print $2 }' $D/cpu$1; }
+drv() { cat $CUR; }
+'''
+
+BASIC = LIB + r'''
+[ "$(drv)" = none ] || fail "cpuidle driver $(drv) present before the test"
+ins cpuidle_haltpoll_io 2>/dev/null && fail "loaded without vbp_hints"
+ins vbp_hints || fail "vbp_hints"
+ins cpuidle_haltpoll_io || fail "load"
+[ "$(drv)" = haltpoll_io ] || fail "current_driver is $(drv)"
+[ "$(cat /sys/devices/system/cpu/cpu1/cpuidle/state0/name)" = HALTPOLL_IO ] ||
+	fail "state name"
+ins cpuidle_haltpoll_io 2>/dev/null && fail "second load succeeded"
+rm_ vbp_hints 2>/dev/null && fail "vbp_hints unloaded while in use"
+
+# Parameters: defaults, nonsense refused, sane values taken.
+for kv in force=N io_aware=Y allow_shrink=Y poll_max_ns=200000 \
+	  io_margin_ns=20000 grow_start_ns=50000 grow=2 shrink=2; do
+	[ "$(cat $P/${kv%%=*})" = "${kv#*=}" ] || fail "default of $kv: $(cat $P/${kv%%=*})"
+done
+for kv in poll_max_ns=2000001 poll_max_ns=-1 poll_max_ns=abc poll_max_ns= \
+	  io_margin_ns=1000001 grow_start_ns=999 grow=0 grow=17 shrink=17 \
+	  io_aware=maybe allow_shrink=2; do
+	echo "${kv#*=}" > $P/${kv%%=*} 2>/dev/null && fail "accepted $kv"
+done
+[ "$(cat $P/poll_max_ns)" = 200000 ] || fail "refused value changed poll_max_ns"
+echo 1 > $P/force 2>/dev/null && fail "force is writable"
+echo 150000 > $P/poll_max_ns && [ "$(cat $P/poll_max_ns)" = 150000 ] || fail "poll_max_ns"
+echo 0 > $P/shrink && echo 1 > $P/grow && echo 0 > $P/io_aware || fail "set"
+echo 2 > $P/shrink && echo 2 > $P/grow && echo 1 > $P/io_aware || fail "set back"
+
+# Statistics move and reset.
+sleep 1
+for c in 0 1; do
+	[ "$(st $c entries)" -gt 0 ] || fail "cpu$c: no idle entries"
+	[ "$(st $c halts)" -gt 0 ] || fail "cpu$c: no halts"
+done
+cat $D/cpu1
+echo 1 > $D/cpu1 2>/dev/null && fail "reset accepted 1"
+echo 0 > $D/cpu1 || fail "reset"
+[ "$(st 1 entries)" -lt 1000 ] || fail "reset did not reset"
+
+# CPU hotplug: the device goes and comes back with the CPU.
+echo 0 > /sys/devices/system/cpu/cpu1/online || fail "offline cpu1"
+echo 0 > $D/cpu1 || fail "reset offline cpu"
+sleep 0.3
+echo 1 > /sys/devices/system/cpu/cpu1/online || fail "online cpu1"
+sleep 0.5
+[ "$(st 1 entries)" -gt 0 ] || fail "cpu1 not idling in our state after online"
+
+# I/O-aware window with a simulated 100 us device on CPU 1, then A/B.
+echo 0 > $D/cpu1
+ins vbp_hint_inject "cpu=1 loops=300 service_us=100" || fail "inject"
+rm_ vbp_hint_inject
+cat $D/cpu1
+io=$(st 1 io_polls); iow=$(st 1 io_wakeups)
+[ "$io" -gt 0 ] || fail "no I/O-aware polls"
+[ "$iow" -gt 0 ] || fail "no I/O-aware poll caught its wakeup"
+vbp_result io_polls $io
+vbp_result io_wakeups $iow
+echo 0 > $P/io_aware
+echo 0 > $D/cpu1
+ins vbp_hint_inject "cpu=1 loops=300 service_us=100" || fail "inject A/B"
+rm_ vbp_hint_inject
+[ "$(st 1 io_polls)" = 0 ] || fail "io_aware=0 still polled for I/O"
+echo 1 > $P/io_aware
+dmesg | grep vbp_hint_inject
+
+rm_ cpuidle_haltpoll_io || fail "unload"
+[ "$(drv)" = none ] || fail "driver left behind: $(drv)"
+
+# Another cpuidle driver owns the system: refused, with its name.
+ins vbp_hint_inject action=conflict || fail "conflict driver"
+ins cpuidle_haltpoll_io 2>/dev/null && fail "loaded next to another driver"
+dmesg | grep -q 'cpuidle driver "vbp_test_idle" already owns' ||
+	fail "no message naming the other driver"
+rm_ vbp_hint_inject
+ins cpuidle_haltpoll_io || fail "reload"
+ins vbp_hint_inject action=conflict 2>/dev/null && fail "conflict loaded over ours"
+rm_ cpuidle_haltpoll_io
+rm_ vbp_hints || fail "unload vbp_hints"
+echo basic-ok
+'''
+
+CYCLES = LIB + r'''
+vbp_wait_dev /dev/vda
+fio --name=bg --filename=/dev/vda --direct=1 --rw=randrw --bs=4k \
+	--ioengine=libaio --iodepth=4 --size=32M --time_based --runtime=600 \
+	--output-format=json \
+	--output=$VBP_OUT/fio-bg.json > /dev/null 2>&1 &
+fpid=$!
+sleep 2
+i=0
+while [ $i -lt 20 ]; do
+	kill -0 $fpid 2>/dev/null || fail "fio died in cycle $i"
+	case $((i % 4)) in
+	0) ins vbp_hints || fail "vbp_hints $i"
+	   ins cpuidle_haltpoll_io "poll_max_ns=$((50000 + i * 5000))" || fail "load $i" ;;
+	1|2) ins cpuidle_haltpoll_io || fail "load $i" ;;
+	3) ins cpuidle_haltpoll_io io_aware=0 || fail "load $i" ;;
+	esac
+	[ "$(drv)" = haltpoll_io ] || fail "cycle $i: driver $(drv)"
+	ins vbp_hint_inject "cpu=$((i % 2)) loops=20 service_us=50" || fail "inject $i"
+	rm_ vbp_hint_inject
+	sleep 0.3
+	rm_ cpuidle_haltpoll_io || fail "unload $i"
+	[ "$(drv)" = none ] || fail "cycle $i: left $(drv)"
+	[ $((i % 4)) = 3 ] && { rm_ vbp_hints || fail "vbp_hints unload $i"; }
+	i=$((i + 1))
+done
+kill -INT $fpid
+wait $fpid	# exits non-zero when stopped by a signal; judged by its JSON
+grep -q '"error" : 0,' $VBP_OUT/fio-bg.json || fail "fio reported an error"
+grep -q '"io_bytes" : [1-9]' $VBP_OUT/fio-bg.json || fail "fio moved no data"
+echo cycles-ok
+'''
+
+REFUSE_IDLE = LIB + r'''
+ins vbp_hints || fail "vbp_hints"
+ins cpuidle_haltpoll_io 2>/dev/null && fail "loaded despite idle="
+dmesg | grep -q "idle= on the kernel command line" || fail "no idle= message"
+rm_ vbp_hints
+'''
+
+REFUSE_BARE = LIB + r'''
+grep -qw hypervisor /proc/cpuinfo && fail "guest still sees a hypervisor"
+ins vbp_hints || fail "vbp_hints"
+ins cpuidle_haltpoll_io 2>/dev/null && fail "loaded without a hypervisor"
+dmesg | grep -q "not running under a hypervisor" || fail "no message"
+ins cpuidle_haltpoll_io force=1 || fail "force=1 refused"
+[ "$(drv)" = haltpoll_io ] || fail "force=1: driver $(drv)"
+sleep 0.5
+rm_ cpuidle_haltpoll_io || fail "unload"
+rm_ vbp_hints
+'''
+
+
+def _basic(kernel):
+    def fn(ctx):
+        k = ctx.kernel(kernel)
+        r = ctx.vm_ok(k, BASIC, files=_files(k))
+        res = r.read("results.txt", "")
+        ctx.note(" ".join(res.split()))
+        for ln in r.read("guest.log", "").splitlines():
+            if "wake delay" in ln:
+                ctx.note(ln.split("] ", 1)[-1])
+    return fn
+
+
+def _cycles(kernel):
+    def fn(ctx):
+        k = ctx.kernel(kernel)
+        ctx.vm_ok(k, CYCLES, driver="stock", files=_files(k),
+                  disks=[Disk(size="64M", num_queues=2)], timeout=600)
+    return fn
+
+
+def _refuse_idle(kernel):
+    def fn(ctx):
+        k = ctx.kernel(kernel)
+        ctx.vm_ok(k, REFUSE_IDLE, files=_files(k, inject=False),
+                  append="idle=halt")
+    return fn
+
+
+def _refuse_bare(kernel):
+    def fn(ctx):
+        k = ctx.kernel(kernel)
+        r = ctx.vm(k, REFUSE_BARE, files=_files(k, inject=False),
+                   extra_args=["-cpu", "max,hypervisor=off"])
+        if not r.ok:
+            raise Fail(r.summary())
+    return fn
+
+
+for _k in KERNELS:
+    case("cpuidle/basic/" + _k, quick=True, group="cpuidle")(_basic(_k))
+    case("cpuidle/cycles-during-fio/" + _k, group="cpuidle")(_cycles(_k))
+    case("cpuidle/refuse-idle-param/" + _k, group="cpuidle")(_refuse_idle(_k))
+    case("cpuidle/refuse-bare-metal/" + _k, group="cpuidle")(_refuse_bare(_k))
