@@ -318,6 +318,13 @@ static void virtblk_queue_rqs(vbp_compat_rqs_arg *rqlist)
 			vbp_rq_list_add_tail(&rejected, rq);
 			continue;
 		}
+		/*
+		 * Completions find requests through the driver tag table.
+		 * Older kernels fill it only on the ->queue_rq() dispatch
+		 * path, newer ones in blk_mq_start_request(); doing it here
+		 * too is harmless and covers both.
+		 */
+		rq->mq_hctx->tags->rqs[rq->tag] = rq;
 		blk_mq_start_request(rq);
 		vbp_rq_list_add_tail(&batch, rq);
 	}
