@@ -226,9 +226,10 @@ out:
  * v6.1, whose cpuidle_enter_state() enables them after ->enter() either
  * way); the unload handshake in haltpoll_io_quiesce() relies on
  * interrupts staying disabled from the last write of @busy to the
- * return.  RCU may not be watching: noinstr code only.
+ * return.  RCU may not be watching: noinstr code only (notrace spelled
+ * out for v6.1, where __cpuidle does not imply it).
  */
-static int __cpuidle haltpoll_io_enter(struct cpuidle_device *dev,
+static notrace int __cpuidle haltpoll_io_enter(struct cpuidle_device *dev,
 				       struct cpuidle_driver *drv, int index)
 {
 	struct haltpoll_io_cpu *pc = this_cpu_ptr(&haltpoll_io_pcpu);
@@ -299,20 +300,30 @@ static int __cpuidle haltpoll_io_enter(struct cpuidle_device *dev,
 	return index;
 }
 
+/*
+ * Two states with the same callback, so that whatever a governor picks
+ * gets the I/O-aware window.  One would do for menu and ladder, but the
+ * haltpoll governor (6.12, selectable under KVM) assumes a poll state 0
+ * and a halt state 1 and returns index 1 without looking at state_count.
+ */
+#define HALTPOLL_IO_STATE(state_name)					\
+	{								\
+		.enter			= haltpoll_io_enter,		\
+		.exit_latency		= 1,				\
+		.target_residency	= 1,				\
+		.power_usage		= -1,				\
+		.name			= state_name,			\
+		.desc			= "poll (I/O aware), then halt", \
+	}
+
 static struct cpuidle_driver haltpoll_io_driver = {
 	.name = "haltpoll_io",
 	.states = {
-		{
-			.enter			= haltpoll_io_enter,
-			.exit_latency		= 1,
-			.target_residency	= 1,
-			.power_usage		= -1,
-			.name			= "HALTPOLL_IO",
-			.desc			= "poll (I/O aware), then halt",
-		},
+		HALTPOLL_IO_STATE("HALTPOLL_IO"),
+		HALTPOLL_IO_STATE("HALTPOLL_IO_1"),
 	},
 	.safe_state_index = 0,
-	.state_count = 1,
+	.state_count = 2,
 };
 
 /* ------------------------------------------------------------------

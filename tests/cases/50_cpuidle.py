@@ -58,7 +58,19 @@ ins vbp_hints || fail "vbp_hints"
 ins cpuidle_haltpoll_io || fail "load"
 [ "$(drv)" = haltpoll_io ] || fail "current_driver is $(drv)"
 [ "$(cat /sys/devices/system/cpu/cpu1/cpuidle/state0/name)" = HALTPOLL_IO ] ||
-	fail "state name"
+	fail "state0 name"
+[ "$(cat /sys/devices/system/cpu/cpu1/cpuidle/state1/name)" = HALTPOLL_IO_1 ] ||
+	fail "state1 name"
+
+# Every governor on offer drives our states.
+G=/sys/devices/system/cpu/cpuidle
+g0=$(cat $G/current_governor 2>/dev/null || cat $G/current_governor_ro)
+for g in $(cat $G/available_governors 2>/dev/null); do
+	echo $g > $G/current_governor || fail "governor $g"
+	sleep 0.5
+	vbp_log "governor $g: $(cat /sys/devices/system/cpu/cpu1/cpuidle/state*/usage | tr '\n' ' ')"
+done
+[ -w $G/current_governor ] && echo $g0 > $G/current_governor
 ins cpuidle_haltpoll_io 2>/dev/null && fail "second load succeeded"
 rm_ vbp_hints 2>/dev/null && fail "vbp_hints unloaded while in use"
 
@@ -221,6 +233,11 @@ def _refuse_bare(kernel):
             raise Fail(r.summary())
     return fn
 
+
+# The debug kernel (tests/kernel, lockdep, KASAN, ...) catches what the
+# Debian kernels would not report.
+case("cpuidle/basic/debug", group="cpuidle")(_basic("debug"))
+case("cpuidle/cycles-during-fio/debug", group="cpuidle")(_cycles("debug"))
 
 for _k in KERNELS:
     case("cpuidle/basic/" + _k, quick=True, group="cpuidle")(_basic(_k))
