@@ -4,10 +4,12 @@
 # Build (once) the debug test kernel for virtio-blk-poll and print its
 # cache directory.
 #
-# Usage: tests/kernel/build.sh [--print-dir | --check]
+# Usage: tests/kernel/build.sh [--print-dir | --check | --prune]
 #   (none)       build if needed, print the cache dir on stdout
 #   --print-dir  only print where the cache dir is (built or not)
 #   --check      exit 0 if the kernel is built, 1 if not; builds nothing
+#   --prune      delete cached kernels with other keys (older fragments or
+#                source versions; about 2 GiB each) that nobody is using
 #
 # Source: Debian's linux-source-6.12 (/usr/src/linux-source-6.12.tar.xz).
 # Config: allnoconfig + tests/kernel/debug.config (merge_config.sh -n),
@@ -51,6 +53,17 @@ dir=$cache_root/kernel-$srcver-$hash
 case "${1:-}" in
 --print-dir) echo "$dir"; exit 0 ;;
 --check) [ -e "$dir/.complete" ]; exit ;;
+--prune)
+	for old in "$cache_root"/kernel-*; do
+		[ -d "$old" ] && [ "$old" != "$dir" ] || continue
+		(
+			exec 8>"$old.lock"
+			flock -n 8 || { log "in use, kept: $old"; exit 0; }
+			log "removing $old"
+			rm -rf "$old" && rm -f "$old.lock"
+		)
+	done
+	exit 0 ;;
 "") ;;
 *) die "unknown argument $1 (see the header of $0)" ;;
 esac
