@@ -40,7 +40,6 @@ GUEST_CHECKS = r'''
 test "$(uname -r)" = "$REL" || fail "wrong kernel $(uname -r)"
 test "$(grep -c ^processor /proc/cpuinfo)" = 2 || fail "expected 2 vCPUs"
 fio --version
-test -d /sys/kernel/debug/kunit || fail "no KUnit debugfs"
 grep -Eq "debug_locks: +1$" /proc/lockdep_stats || fail "lockdep is off"
 for f in failslab fail_make_request fail_io_timeout; do
 	test -d /sys/kernel/debug/$f || fail "no fault injection: $f"
@@ -57,6 +56,7 @@ echo 1 > /sys/devices/system/cpu/cpu1/online || fail "cpu1 online"
 test "$(cat /sys/devices/system/cpu/online)" = 0-1 || fail "cpu1 not back"
 # module load and unload with the kernel's own modules
 /usr/sbin/insmod /in/kunit.ko || fail "insmod kunit"
+test -d /sys/kernel/debug/kunit || fail "no KUnit debugfs"
 /usr/sbin/rmmod kunit || fail "rmmod kunit"
 test ! -e /sys/module/virtio_blk || fail "a virtio_blk is built in"
 grep -Eq "debug_locks: +1$" /proc/lockdep_stats || fail "lockdep turned off"
