@@ -4,9 +4,15 @@
  *
  *   /sys/kernel/debug/virtio-blk-poll/<disk>/device
  *   /sys/kernel/debug/virtio-blk-poll/<disk>/q<N>/stats
+ *   /sys/kernel/debug/virtio-blk-poll/<disk>/inject      (write-only)
  *
  * Each file lists "name value" lines; writing 0 to it resets its counters.
- * Per-queue counters are plain u64s updated under the queue lock the I/O
+ * "inject" takes one command for recovery testing: "reset" schedules a
+ * device reset, "stall" makes every queue ignore used buffers until the
+ * next reset (a hung device: requests time out after io_timeout and the
+ * reset completes them), "hang" does the same across resets (requests are
+ * requeued, then failed, then the disk is declared dead), "clear" ends a
+ * stall or hang.  Per-queue counters are plain u64s updated under the queue lock the I/O
  * path holds anyway, so they cost no atomics.
  */
 #include "virtblk.h"
@@ -14,6 +20,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 static struct dentry *virtblk_dbg_root;
@@ -140,6 +147,51 @@ static const struct file_operations virtblk_dev_fops = {
 	.release	= single_release,
 };
 
+static void virtblk_set_stall(struct virtblk_dev *vblk, u8 stall)
+{
+	unsigned int i, n = virtblk_qmap_total(&vblk->split);
+	unsigned long flags;
+
+	for (i = 0; i < n; i++) {
+		spin_lock_irqsave(&vblk->vqs[i].lock, flags);
+		vblk->vqs[i].stall = stall;
+		spin_unlock_irqrestore(&vblk->vqs[i].lock, flags);
+	}
+}
+
+static ssize_t virtblk_inject_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	struct virtblk_dev *vblk = file->private_data;
+	char cmd[16];
+	size_t len = min(count, sizeof(cmd) - 1);
+
+	if (copy_from_user(cmd, ubuf, len))
+		return -EFAULT;
+	cmd[len] = '\0';
+	strim(cmd);
+
+	if (!strcmp(cmd, "reset"))
+		virtblk_schedule_reset(vblk, "requested through debugfs");
+	else if (!strcmp(cmd, "stall"))
+		virtblk_set_stall(vblk, VIRTBLK_STALL_ONCE);
+	else if (!strcmp(cmd, "hang"))
+		virtblk_set_stall(vblk, VIRTBLK_STALL_STICKY);
+	else if (!strcmp(cmd, "clear"))
+		virtblk_set_stall(vblk, VIRTBLK_STALL_NONE);
+	else
+		return -EINVAL;
+	dev_warn(&vblk->vdev->dev, "%s: debugfs fault injection: %s\n",
+		 vblk->disk->disk_name, cmd);
+	return count;
+}
+
+static const struct file_operations virtblk_inject_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= virtblk_inject_write,
+};
+
 void virtblk_debugfs_init(void)
 {
 	virtblk_dbg_root = debugfs_create_dir("virtio-blk-poll", NULL);
@@ -159,6 +211,8 @@ void virtblk_debugfs_add(struct virtblk_dev *vblk)
 	vblk->dbg = debugfs_create_dir(vblk->disk->disk_name, virtblk_dbg_root);
 	debugfs_create_file("device", 0600, vblk->dbg, vblk,
 			    &virtblk_dev_fops);
+	debugfs_create_file("inject", 0200, vblk->dbg, vblk,
+			    &virtblk_inject_fops);
 	for (i = 0; i < n; i++) {
 		struct dentry *dir;
 

@@ -364,6 +364,8 @@ static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
 	unsigned int n = 0, len;
 	void *token;
 
+	if (unlikely(bvq->stall))
+		return 0;
 	while ((token = virtqueue_get_buf(bvq->vq, &len))) {
 		struct request *rq = virtblk_token_rq(bvq, token);
 		struct virtblk_req *vbr;
@@ -426,6 +428,9 @@ void virtblk_vq_done(struct virtqueue *vq)
 	do {
 		virtqueue_disable_cb(vq);
 		n += virtblk_reap_locked(bvq, &done);
+		/* Injected stall: stay quiet until the reset. */
+		if (unlikely(bvq->stall))
+			break;
 	} while (!virtqueue_enable_cb(vq));
 	bvq->stats.completions += n;
 	restart = virtblk_need_restart(bvq, n);
@@ -467,6 +472,9 @@ void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans)
 
 	spin_lock_irqsave(&bvq->lock, flags);
 	if (bvq->vq) {
+		/* The device is reset: a once-only stall ends here. */
+		if (bvq->stall == VIRTBLK_STALL_ONCE)
+			bvq->stall = VIRTBLK_STALL_NONE;
 		n = virtblk_reap_locked(bvq, &done);
 		while ((token = virtqueue_detach_unused_buf(bvq->vq))) {
 			struct request *rq = virtblk_token_rq(bvq, token);

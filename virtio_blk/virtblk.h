@@ -54,6 +54,20 @@ enum virtblk_rq_state {
 	VIRTBLK_RQ_DONE,
 };
 
+/**
+ * enum virtblk_stall - debugfs fault injection on a queue
+ * @VIRTBLK_STALL_NONE: normal operation
+ * @VIRTBLK_STALL_ONCE: leave used buffers on the ring until the next reset,
+ *	as a hung device would; the reset completes them
+ * @VIRTBLK_STALL_STICKY: never take used buffers back, even across resets;
+ *	the reset requeues them, and the disk eventually dies
+ */
+enum virtblk_stall {
+	VIRTBLK_STALL_NONE,
+	VIRTBLK_STALL_ONCE,
+	VIRTBLK_STALL_STICKY,
+};
+
 /* virtblk_req.flags */
 #define VIRTBLK_REQ_MAPPED	BIT(0)	/* sg_table allocated */
 #define VIRTBLK_REQ_RANGES	BIT(1)	/* range array kmalloc()ed */
@@ -109,9 +123,11 @@ struct virtblk_dev;
 
 /**
  * struct virtblk_vq - one virtqueue and its blk-mq hardware context
- * @lock: protects @vq, @stopped, @stats and the state of requests on @vq
+ * @lock: protects @vq, @stopped, @stall, @stats and the state of requests
+ *	  on @vq
  * @vq: the virtqueue; NULL while torn down (reset, freeze, removal)
  * @stopped: the hardware queue was stopped because the ring was full
+ * @stall: fault injection (enum virtblk_stall): ignore used buffers
  * @stats: counters
  * @vblk: owning device (constant)
  * @hctx: blk-mq hardware context served by this queue (set by init_hctx)
@@ -123,6 +139,7 @@ struct virtblk_vq {
 	spinlock_t lock;	/* see above: vq, stopped, stats, rq states */
 	struct virtqueue *vq;
 	bool stopped;
+	u8 stall;
 	struct virtblk_vq_stats stats;
 	struct virtblk_dev *vblk;
 	struct blk_mq_hw_ctx *hctx;
