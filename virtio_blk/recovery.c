@@ -15,7 +15,8 @@
  *     they fail with BLK_STS_IOERR) and unquiesces.
  *
  * If the device cannot be brought back, or VIRTBLK_MAX_RESETS resets in a
- * row see no request complete in between, the disk is declared dead:
+ * row have to take back requests while no request at all completed in
+ * between, the disk is declared dead:
  * every pending and future request fails with BLK_STS_IOERR.
  *
  * Pollers and the interrupt handler do not stop during a reset; they find
@@ -171,12 +172,8 @@ void virtblk_reset_work(struct work_struct *work)
 
 	blk_mq_quiesce_queue(q);
 
+	/* Did anything complete since the previous reset finished? */
 	done = virtblk_total_done(vblk);
-	if (done == vblk->last_done)
-		vblk->stalled_resets++;
-	else
-		vblk->stalled_resets = 0;
-	vblk->last_done = done;
 
 	spin_lock_irqsave(&vblk->state_lock, flags);
 	vblk->resets++;
@@ -185,6 +182,17 @@ void virtblk_reset_work(struct work_struct *work)
 
 	virtio_reset_device(vdev);
 	virtblk_del_vqs(vblk, &orphans);
+
+	/*
+	 * A reset that takes back requests the device never completed, with
+	 * no completion at all since the previous one, did not help.  Resets
+	 * of an idle disk say nothing either way.
+	 */
+	if (done != vblk->last_done)
+		vblk->stalled_resets = 0;
+	else if (orphans.head)
+		vblk->stalled_resets++;
+	vblk->last_done = virtblk_total_done(vblk);
 
 	if (vblk->stalled_resets >= VIRTBLK_MAX_RESETS) {
 		why = "no request completed across repeated resets";

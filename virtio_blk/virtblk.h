@@ -30,7 +30,7 @@
 
 /* A request is requeued at most this many times by device resets. */
 #define VIRTBLK_MAX_RETRIES	3
-/* Consecutive resets without a single completion before giving up. */
+/* Consecutive resets that found requests stuck and saw no completion. */
 #define VIRTBLK_MAX_RESETS	3
 /* Default for the io_timeout parameter, in seconds. */
 #define VIRTBLK_DEFAULT_TIMEOUT	30
@@ -170,8 +170,9 @@ struct virtblk_vq {
  * @resets: device resets performed
  * @requeues: requests requeued by resets
  * @failed: requests failed by resets (retries exhausted or disk dead)
- * @stalled_resets: consecutive resets without progress; reset_work only
- * @last_done: completion count seen by the last reset; reset_work only
+ * @stalled_resets: consecutive resets that took back stuck requests with
+ *		    no completion since the previous reset; reset_work only
+ * @last_done: completion count when the last reset finished; reset_work only
  * @dbg: debugfs directory of this disk
  */
 struct virtblk_dev {
