@@ -6,9 +6,15 @@ Each kernel gets its own copy of the sources under .build/<release>/src
 tree).  rsync keeps the copy's timestamps, so rebuilds are incremental.
 """
 
+import atexit
+import contextlib
+import fcntl
+import glob
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -55,13 +61,41 @@ def make(release, headers, extra=(), log_name="build.log", target_dir=None):
     return dst
 
 
+@contextlib.contextmanager
+def tree_lock(release):
+    """Serialise builds of one kernel's copy across processes."""
+    os.makedirs(os.path.join(BUILD, release), exist_ok=True)
+    with open(os.path.join(BUILD, release, "lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _snapshot(release, tree):
+    """Copy the built .ko files to a directory private to this process, so
+    another process rebuilding the tree cannot change them under a test."""
+    snap = tempfile.mkdtemp(prefix="ko-%d-" % os.getpid(),
+                            dir=os.path.join(BUILD, release))
+    atexit.register(shutil.rmtree, snap, True)
+    for ko in glob.glob(os.path.join(tree, "**", "*.ko"), recursive=True):
+        rel = os.path.relpath(ko, tree)
+        os.makedirs(os.path.join(snap, os.path.dirname(rel)), exist_ok=True)
+        shutil.copy2(ko, os.path.join(snap, rel))
+    return snap
+
+
 def modules(kernel):
-    """Build our modules for kernel once per process; return the src dir."""
+    """Build our modules for kernel once per process; return a directory
+    holding this process's copy of them (same layout as the tree)."""
     with _lock:
         if kernel.release not in _done:
             print("  BUILD   modules for %s" % kernel.release,
                   file=sys.stderr, flush=True)
-            _done[kernel.release] = make(kernel.release, kernel.headers)
+            with tree_lock(kernel.release):
+                tree = make(kernel.release, kernel.headers)
+                _done[kernel.release] = _snapshot(kernel.release, tree)
         return _done[kernel.release]
 
 
@@ -81,17 +115,18 @@ def test_modules(kernel):
     key = kernel.release + ":testmods"
     with _lock:
         if key not in _done:
-            dst = sync_tree(kernel.release)
-            tdir = os.path.join(dst, "tests", "modules")
-            log = os.path.join(BUILD, kernel.release, "testmods.log")
-            with open(log, "w") as f:
-                r = subprocess.run(["make", "-C", kernel.headers,
-                                    "M=" + tdir, "modules"],
-                                   stdout=f, stderr=subprocess.STDOUT)
-            if r.returncode != 0:
-                raise BuildError("test modules for %s failed (log %s)"
-                                 % (kernel.release, log))
-            _done[key] = tdir
+            with tree_lock(kernel.release):
+                dst = sync_tree(kernel.release)
+                tdir = os.path.join(dst, "tests", "modules")
+                log = os.path.join(BUILD, kernel.release, "testmods.log")
+                with open(log, "w") as f:
+                    r = subprocess.run(["make", "-C", kernel.headers,
+                                        "M=" + tdir, "modules"],
+                                       stdout=f, stderr=subprocess.STDOUT)
+                if r.returncode != 0:
+                    raise BuildError("test modules for %s failed (log %s)"
+                                     % (kernel.release, log))
+                _done[key] = _snapshot(kernel.release, tdir)
         return _done[key]
 
 
@@ -105,27 +140,34 @@ def kunit_modules(kernel):
     key = kernel.release + ":kunit"
     with _lock:
         if key not in _done:
-            dst = sync_tree(kernel.release)
-            kdir = os.path.join(dst, "tests", "kunit")
-            log = os.path.join(BUILD, kernel.release, "kunit.log")
-            with open(log, "w") as f:
-                r = subprocess.run(["make", "-C", dst,
-                                    "KDIR=" + kernel.headers, "configure"],
-                                   stdout=f, stderr=subprocess.STDOUT)
-                if r.returncode == 0:
-                    r = subprocess.run(
-                        ["make", "-C", kernel.headers, "M=" + kdir,
-                         "VBP_ROOT=" + dst,
-                         "-j%d" % (os.cpu_count() or 1), "modules"],
-                        stdout=f, stderr=subprocess.STDOUT)
-            if r.returncode != 0:
-                with open(log) as f:
-                    tail = f.read().splitlines()[-40:]
-                raise BuildError("KUnit modules for %s failed (log %s):\n%s"
-                                 % (kernel.release, log, "\n".join(tail)))
-            kos = {}
-            for name in sorted(os.listdir(kdir)):
-                if name.endswith("_kunit.ko"):
-                    kos[name[:-3]] = os.path.join(kdir, name)
-            _done[key] = kos
+            with tree_lock(kernel.release):
+                _done[key] = _build_kunit(kernel)
         return _done[key]
+
+
+def _build_kunit(kernel):
+    """Sync, configure and build tests/kunit; caller holds tree_lock."""
+    dst = sync_tree(kernel.release)
+    kdir = os.path.join(dst, "tests", "kunit")
+    log = os.path.join(BUILD, kernel.release, "kunit.log")
+    with open(log, "w") as f:
+        r = subprocess.run(["make", "-C", dst,
+                            "KDIR=" + kernel.headers, "configure"],
+                           stdout=f, stderr=subprocess.STDOUT)
+        if r.returncode == 0:
+            r = subprocess.run(
+                ["make", "-C", kernel.headers, "M=" + kdir,
+                 "VBP_ROOT=" + dst,
+                 "-j%d" % (os.cpu_count() or 1), "modules"],
+                stdout=f, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        with open(log) as f:
+            tail = f.read().splitlines()[-40:]
+        raise BuildError("KUnit modules for %s failed (log %s):\n%s"
+                         % (kernel.release, log, "\n".join(tail)))
+    snap = _snapshot(kernel.release, kdir)
+    kos = {}
+    for name in sorted(os.listdir(snap)):
+        if name.endswith("_kunit.ko"):
+            kos[name[:-3]] = os.path.join(snap, name)
+    return kos
