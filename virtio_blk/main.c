@@ -41,7 +41,8 @@ static int virtblk_parse_uint(const char *val, const struct kernel_param *kp,
 			      unsigned int *out)
 {
 	if (kstrtouint(val, 0, out)) {
-		pr_err("%s: '%s' is not an unsigned integer\n", kp->name, val);
+		pr_err("%s: '%.*s' is not an unsigned integer\n", kp->name,
+		       (int)strcspn(val, "\n"), val);
 		return -EINVAL;
 	}
 	return 0;
