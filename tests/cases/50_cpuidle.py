@@ -10,6 +10,7 @@ import os
 import subprocess
 
 import build
+import vm
 from caselib import KERNELS, Fail, case
 from vm import Disk
 
@@ -144,8 +145,8 @@ echo basic-ok
 '''
 
 CYCLES = LIB + r'''
-vbp_wait_dev /dev/vda
-fio --name=bg --filename=/dev/vda --direct=1 --rw=randrw --bs=4k \
+vbp_wait_dev $DEV
+fio --name=bg --filename=$DEV --direct=1 --rw=randrw --bs=4k \
 	--ioengine=libaio --iodepth=4 --size=32M --time_based --runtime=600 \
 	--output-format=json \
 	--output=$VBP_OUT/fio-bg.json > /dev/null 2>&1 &
@@ -211,8 +212,23 @@ def _basic(kernel):
 def _cycles(kernel):
     def fn(ctx):
         k = ctx.kernel(kernel)
-        ctx.vm_ok(k, CYCLES, driver="stock", files=_files(k),
-                  disks=[Disk(size="64M", num_queues=2)], timeout=600)
+        files = _files(k)
+        if kernel != "debug":
+            ctx.vm_ok(k, "DEV=/dev/vda\n" + CYCLES, driver="stock",
+                      files=files, disks=[Disk(size="64M", num_queues=2)],
+                      timeout=600)
+            return
+        # The debug kernel has no virtio_blk: the I/O runs on NVMe.
+        load = "DEV=/dev/nvme0n1\n"
+        for rel in vm.module_closure(k.moddir, ["nvme"]):
+            name = os.path.basename(rel)
+            if not name.endswith(".ko"):
+                raise Fail("compressed module %s not supported here" % rel)
+            files[name] = os.path.join(k.moddir, rel)
+            load += "/usr/sbin/insmod /in/%s || fail %s\n" % (name, name)
+        ctx.vm_ok(k, load + CYCLES, files=files,
+                  disks=[Disk(size="64M", model="nvme", serial="vbp0")],
+                  timeout=600)
     return fn
 
 
