@@ -7,6 +7,7 @@ stock virtio_blk.  Under QEMU TCG no cpuidle driver is registered, so ours
 can take the system."""
 
 import os
+import shutil
 import subprocess
 
 import build
@@ -17,25 +18,32 @@ from vm import Disk
 MODS = ("vbp_hints", "cpuidle_haltpoll_io")
 
 
-def _cpuidle_only(kernel):
+def _cpuidle_only(kernel, outdir):
     """Build just cpuidle/ in the per-kernel copy (when virtio_blk/, work
-    in progress elsewhere, does not build)."""
-    src = build.sync_tree(kernel.release)
-    log = os.path.join(build.BUILD, kernel.release, "cpuidle.log")
-    with open(log, "w") as f:
-        for cmd in (["make", "-C", src, "configure", "KDIR=" + kernel.headers],
-                    ["make", "-C", kernel.headers, "M=" + src + "/cpuidle",
-                     "VBP_ROOT=" + src, "modules"]):
-            if subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode:
-                raise build.BuildError("cpuidle build failed, log " + log)
-    return {m: os.path.join(src, "cpuidle", m + ".ko") for m in MODS}
+    in progress elsewhere, does not build); copy the modules to outdir."""
+    with build.tree_lock(kernel.release):
+        src = build.sync_tree(kernel.release)
+        log = os.path.join(build.BUILD, kernel.release, "cpuidle.log")
+        with open(log, "w") as f:
+            for cmd in (["make", "-C", src, "configure",
+                         "KDIR=" + kernel.headers],
+                        ["make", "-C", kernel.headers, "M=" + src + "/cpuidle",
+                         "VBP_ROOT=" + src, "modules"]):
+                if subprocess.run(cmd, stdout=f,
+                                  stderr=subprocess.STDOUT).returncode:
+                    raise build.BuildError("cpuidle build failed, log " + log)
+        os.makedirs(outdir, exist_ok=True)
+        for m in MODS:
+            shutil.copy2(os.path.join(src, "cpuidle", m + ".ko"), outdir)
+    return {m: os.path.join(outdir, m + ".ko") for m in MODS}
 
 
-def _files(kernel, inject=True):
+def _files(ctx, kernel, inject=True):
     try:
         files = {m + ".ko": build.module(kernel, m) for m in MODS}
     except build.BuildError:
-        files = {m + ".ko": p for m, p in _cpuidle_only(kernel).items()}
+        mods = _cpuidle_only(kernel, os.path.join(ctx.dir, "modules"))
+        files = {m + ".ko": p for m, p in mods.items()}
     if inject:
         files["vbp_hint_inject.ko"] = os.path.join(
             build.test_modules(kernel), "vbp_hint_inject.ko")
@@ -200,7 +208,7 @@ rm_ vbp_hints
 def _basic(kernel):
     def fn(ctx):
         k = ctx.kernel(kernel)
-        r = ctx.vm_ok(k, BASIC, files=_files(k))
+        r = ctx.vm_ok(k, BASIC, files=_files(ctx, k))
         res = r.read("results.txt", "")
         ctx.note(" ".join(res.split()))
         for ln in r.read("guest.log", "").splitlines():
@@ -212,7 +220,7 @@ def _basic(kernel):
 def _cycles(kernel):
     def fn(ctx):
         k = ctx.kernel(kernel)
-        files = _files(k)
+        files = _files(ctx, k)
         if kernel != "debug":
             ctx.vm_ok(k, "DEV=/dev/vda\n" + CYCLES, driver="stock",
                       files=files, disks=[Disk(size="64M", num_queues=2)],
@@ -235,7 +243,7 @@ def _cycles(kernel):
 def _refuse_idle(kernel):
     def fn(ctx):
         k = ctx.kernel(kernel)
-        ctx.vm_ok(k, REFUSE_IDLE, files=_files(k, inject=False),
+        ctx.vm_ok(k, REFUSE_IDLE, files=_files(ctx, k, inject=False),
                   append="idle=halt")
     return fn
 
@@ -243,7 +251,7 @@ def _refuse_idle(kernel):
 def _refuse_bare(kernel):
     def fn(ctx):
         k = ctx.kernel(kernel)
-        r = ctx.vm(k, REFUSE_BARE, files=_files(k, inject=False),
+        r = ctx.vm(k, REFUSE_BARE, files=_files(ctx, k, inject=False),
                    extra_args=["-cpu", "max,hypervisor=off"])
         if not r.ok:
             raise Fail(r.summary())
