@@ -173,13 +173,16 @@ def _case_fn(suite, name):
         c = res["cases"].get(name)
         if c is None:
             raise Fail("KUnit case %s.%s was not reported" % (suite, name))
+        bad = [d for ok, d, _ in c["params"] if not ok]
         if c["params"]:
-            bad = [d for ok, d, _ in c["params"] if not ok]
             ctx.note("%d parameters, %d failed" % (len(c["params"]),
                                                    len(bad)))
         if not c["ok"]:
-            raise Fail("KUnit case %s.%s failed:\n%s"
-                       % (suite, name, "\n".join(c["log"][-60:])))
+            msg = ["KUnit case %s.%s failed" % (suite, name)]
+            if bad:
+                msg.append("failed parameters: " + "; ".join(bad[:20]))
+            msg += [ln for ln in c["log"] if not ln.startswith("KTAP ")][-40:]
+            raise Fail("\n".join(msg))
         if c["skip"] is not None:
             raise Skip("KUnit skipped it: %s" % c["skip"])
     return fn

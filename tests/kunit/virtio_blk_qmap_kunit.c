@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for virtio_blk/qmap.c: queue split and tag set depth.
+ * KUnit tests for virtio_blk/qmap.c: queue split, the CPU -> queue maps
+ * built from it, and tag set depth.
  *
  * The code under test is compiled into this module by including its .c
  * file: qmap.c is pure logic that virtio_blk.ko does not export, and an
@@ -12,6 +13,8 @@
  * Expected values are worked out by hand from the rules in qmap.h.
  */
 #include <kunit/test.h>
+#include <linux/blk-mq.h>
+#include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 
@@ -182,6 +185,73 @@ static void virtblk_qmap_is_poll_partition(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 0);
 }
 
+/*
+ * CPU -> queue maps as the driver builds them from a split (io.c's
+ * map_queues): the default map covers virtqueues 0 .. nr_default - 1,
+ * the poll map the following nr_poll, each laid out by the block layer's
+ * blk_mq_map_queues() (the default map uses the transport's vector
+ * affinity on a real device; blk_mq_map_queues() is its fallback).  Every
+ * possible CPU of this machine must land on a queue of the right type,
+ * and with no more queues than CPUs every queue must get a CPU.
+ */
+static unsigned int qmap_check_map(struct kunit *test,
+				   const struct virtblk_qsplit *s,
+				   unsigned int *mq_map, bool poll)
+{
+	struct blk_mq_queue_map map = {
+		.mq_map = mq_map,
+		.nr_queues = poll ? s->nr_poll : s->nr_default,
+		.queue_offset = poll ? s->nr_default : 0,
+	};
+	unsigned int cpu, q, nused, bad = 0;
+	unsigned long used = 0;
+
+	if (!map.nr_queues)
+		return 0;
+	blk_mq_map_queues(&map);
+	for_each_possible_cpu(cpu) {
+		q = mq_map[cpu];
+		if (q < map.queue_offset ||
+		    q >= map.queue_offset + map.nr_queues ||
+		    virtblk_qmap_is_poll(s, q) != poll) {
+			kunit_err(test, "%s map: cpu %u -> queue %u (default %u poll %u)\n",
+				  poll ? "poll" : "default", cpu, q,
+				  s->nr_default, s->nr_poll);
+			bad++;
+		} else if (q - map.queue_offset < BITS_PER_LONG) {
+			used |= BIT(q - map.queue_offset);
+		}
+	}
+	nused = hweight_long(used);
+	if (map.nr_queues <= min(num_possible_cpus(), BITS_PER_LONG) &&
+	    nused != map.nr_queues) {
+		kunit_err(test, "%s map: %u of %u queues have a CPU\n",
+			  poll ? "poll" : "default", nused, map.nr_queues);
+		bad++;
+	}
+	return bad;
+}
+
+static void virtblk_qmap_cpu_maps(struct kunit *test)
+{
+	unsigned int i, *mq_map, bad = 0;
+	struct virtblk_qsplit s;
+
+	mq_map = kunit_kcalloc(test, nr_cpu_ids, sizeof(*mq_map), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mq_map);
+	kunit_info(test, "%u possible CPUs\n", num_possible_cpus());
+
+	/* device queues 1..8, num_request_queues 0..3, poll_queues 0..8 */
+	for (i = 0; i < 8 * 4 * 9; i++) {
+		KUNIT_ASSERT_EQ(test, virtblk_qmap_split(nr_cpu_ids, i % 8 + 1,
+							 i / 8 % 4, i / 32,
+							 &s), 0);
+		bad += qmap_check_map(test, &s, mq_map, false);
+		bad += qmap_check_map(test, &s, mq_map, true);
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
 struct depth_case {
 	unsigned int requested, ring;
 	bool indirect;
@@ -237,6 +307,7 @@ static struct kunit_case virtblk_qmap_cases[] = {
 	KUNIT_CASE(virtblk_qmap_split_invariants),
 	KUNIT_CASE(virtblk_qmap_is_poll_index),
 	KUNIT_CASE(virtblk_qmap_is_poll_partition),
+	KUNIT_CASE(virtblk_qmap_cpu_maps),
 	KUNIT_CASE_PARAM(virtblk_qmap_depth_table, depth_gen_params),
 	{}
 };
