@@ -120,3 +120,63 @@ def debug_selftest_kasan(ctx):
           % kasan[0])
     check("KASAN" in r.summary(), "summary does not show the KASAN line")
     ctx.note("caught: " + kasan[0])
+
+
+# ------------------------------------------- host-side, no kernel needed
+
+@case("debug/verify-config-names-dropped", quick=True, group="debug")
+def verify_config_names_dropped(ctx):
+    frag = os.path.join(ctx.dir, "frag.config")
+    dotconfig = os.path.join(ctx.dir, "dot.config")
+    with open(frag, "w") as f:
+        f.write("CONFIG_KEPT=y\nCONFIG_MOD=m\n# CONFIG_OFF is not set\n"
+                "CONFIG_STR=\"abc\"\nCONFIG_GONE=y\n# CONFIG_ABSENT is not set\n")
+    with open(dotconfig, "w") as f:
+        f.write("CONFIG_KEPT=y\nCONFIG_MOD=y\nCONFIG_OFF=y\n"
+                "CONFIG_STR=\"abd\"\n# CONFIG_GONE is not set\n")
+    r = subprocess.run([sys.executable, debugkernel.VERIFY, frag, dotconfig],
+                       capture_output=True, text=True)
+    check(r.returncode == 1, "verify-config exited %d, expected 1"
+          % r.returncode)
+    for name in ("CONFIG_MOD", "CONFIG_OFF", "CONFIG_STR", "CONFIG_GONE"):
+        check(name + ":" in r.stderr, "%s not named:\n%s" % (name, r.stderr))
+    for name in ("CONFIG_KEPT", "CONFIG_ABSENT"):
+        check(name + ":" not in r.stderr, "%s wrongly named:\n%s"
+              % (name, r.stderr))
+    check("4 of 6" in r.stderr, "count wrong:\n" + r.stderr)
+    with open(dotconfig, "w") as f:
+        f.write("CONFIG_KEPT=y\nCONFIG_MOD=m\nCONFIG_STR=\"abc\"\n"
+                "CONFIG_GONE=y\n# CONFIG_OFF is not set\n")
+    r = subprocess.run([sys.executable, debugkernel.VERIFY, frag, dotconfig],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "a matching .config failed:\n" + r.stderr)
+
+
+@case("debug/cache-key", quick=True, group="debug")
+def cache_key(ctx):
+    """The cache dir changes with the fragment and the build script, and
+    only with them (not with where the checkout is)."""
+    import shutil
+
+    def key(tree):
+        r = subprocess.run([os.path.join(tree, "build.sh"), "--print-dir"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, "--print-dir failed: " + r.stderr)
+        return os.path.basename(r.stdout.strip())
+
+    src = os.path.dirname(debugkernel.BUILD_SH)
+    base = key(src)
+    check(base.startswith("kernel-") and len(base.rsplit("-", 1)[1]) == 12,
+          "unexpected cache dir name %s" % base)
+    copy = os.path.join(ctx.dir, "kernel")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(src, copy)
+    check(key(copy) == base, "a copy elsewhere gives another key")
+    with open(os.path.join(copy, "debug.config"), "a") as f:
+        f.write("CONFIG_EXTRA=y\n")
+    k1 = key(copy)
+    check(k1 != base, "the key ignores the fragment")
+    with open(os.path.join(copy, "build.sh"), "a") as f:
+        f.write("# changed\n")
+    check(key(copy) not in (base, k1), "the key ignores the build script")
+    ctx.note("current key: " + base)
