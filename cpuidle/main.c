@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cpuidle_haltpoll_io: a cpuidle driver for virtual machines whose one
+ * cpuidle_haltpoll_io: a cpuidle driver for virtual machines whose
  * idle state polls before it halts, for a window that knows about I/O.
  *
  * A guest CPU that halts costs a VM exit and, on wakeup, an entry; if the
@@ -221,7 +221,7 @@ out:
 }
 
 /*
- * ->enter() of the one state: poll for the window, then halt unless a
+ * ->enter() of both states: poll for the window, then halt unless a
  * wakeup came.  Called and returns with interrupts disabled (also on
  * v6.1, whose cpuidle_enter_state() enables them after ->enter() either
  * way); the unload handshake in haltpoll_io_quiesce() relies on
@@ -229,8 +229,9 @@ out:
  * return.  RCU may not be watching: noinstr code only (notrace spelled
  * out for v6.1, where __cpuidle does not imply it).
  */
-static notrace int __cpuidle haltpoll_io_enter(struct cpuidle_device *dev,
-				       struct cpuidle_driver *drv, int index)
+static notrace int __cpuidle
+haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
+		  int index)
 {
 	struct haltpoll_io_cpu *pc = this_cpu_ptr(&haltpoll_io_pcpu);
 	struct haltpoll_io_stats *st = &pc->stats;
@@ -286,9 +287,10 @@ static notrace int __cpuidle haltpoll_io_enter(struct cpuidle_device *dev,
 
 	/* The classic window learns from idle periods it chose itself. */
 	if (!io) {
-		pc->window_ns = haltpoll_io_adapt(pc->window_ns,
-						  haltpoll_io_elapsed(start, end),
-						  &t, &what);
+		WRITE_ONCE(pc->window_ns,
+			   haltpoll_io_adapt(pc->window_ns,
+					     haltpoll_io_elapsed(start, end),
+					     &t, &what));
 		if (what == HALTPOLL_IO_GROW)
 			haltpoll_io_inc(&st->grows, 1);
 		else if (what == HALTPOLL_IO_SHRINK)
