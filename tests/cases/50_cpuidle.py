@@ -172,6 +172,11 @@ while [ $i -lt 20 ]; do
 	[ "$(drv)" = haltpoll_io ] || fail "cycle $i: driver $(drv)"
 	ins vbp_hint_inject "cpu=$((i % 2)) loops=20 service_us=50" || fail "inject $i"
 	rm_ vbp_hint_inject
+	if [ $((i % 4)) = 2 ]; then
+		echo 0 > /sys/devices/system/cpu/cpu1/online || fail "offline $i"
+		sleep 0.2
+		echo 1 > /sys/devices/system/cpu/cpu1/online || fail "online $i"
+	fi
 	sleep 0.3
 	rm_ cpuidle_haltpoll_io || fail "unload $i"
 	[ "$(drv)" = none ] || fail "cycle $i: left $(drv)"
