@@ -397,8 +397,10 @@ static void virtblk_finish(struct vbp_rq_list *done, struct io_comp_batch *iob)
 	while ((rq = vbp_rq_list_pop(done))) {
 		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
 
-		if (unlikely(blk_should_fake_timeout(rq->q)))
+		if (unlikely(blk_should_fake_timeout(rq->q))) {
+			WRITE_ONCE(vbr->state, VIRTBLK_RQ_DROPPED);
 			continue;
+		}
 		if (blk_mq_complete_request_remote(rq))
 			continue;
 		if (vbp_compat_add_to_batch(rq, iob,
@@ -538,16 +540,17 @@ static enum blk_eh_timer_return virtblk_timeout(struct request *rq)
 		return BLK_EH_DONE;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	state = vbr->state;
+	state = READ_ONCE(vbr->state);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
-	if (state == VIRTBLK_RQ_DONE) {
+	if (state == VIRTBLK_RQ_DROPPED) {
 		/* The device finished it but the completion was dropped. */
 		blk_mq_complete_request(rq);
 		return BLK_EH_DONE;
 	}
+	/* DONE: a completion is on its way; IDLE: a reset owns it. */
 	if (state != VIRTBLK_RQ_INFLIGHT)
-		return BLK_EH_RESET_TIMER;	/* a reset owns it */
+		return BLK_EH_RESET_TIMER;
 
 	spin_lock_irqsave(&vblk->state_lock, flags);
 	vblk->timeouts++;

@@ -41,6 +41,9 @@
  * @VIRTBLK_RQ_IDLE: not on a virtqueue (being prepared, or requeued)
  * @VIRTBLK_RQ_INFLIGHT: on the virtqueue, owned by the device
  * @VIRTBLK_RQ_DONE: taken back from the virtqueue, completion under way
+ * @VIRTBLK_RQ_DROPPED: taken back, but the block layer's fail_io_timeout
+ *	fault injection swallowed the completion; only the timeout handler
+ *	completes a request in this state
  *
  * Transitions into and out of %VIRTBLK_RQ_INFLIGHT happen only under the
  * lock of the request's virtqueue, together with adding the buffer to or
@@ -52,6 +55,7 @@ enum virtblk_rq_state {
 	VIRTBLK_RQ_IDLE,
 	VIRTBLK_RQ_INFLIGHT,
 	VIRTBLK_RQ_DONE,
+	VIRTBLK_RQ_DROPPED,
 };
 
 /**
