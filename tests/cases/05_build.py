@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Build checks: the kernel matrix (W=1, sparse, checkpatch) and DKMS."""
 
+import glob
 import os
 import re
 import shutil
@@ -8,6 +9,7 @@ import subprocess
 import tempfile
 
 from caselib import ROOT, Fail, case, check, run
+import vm
 
 
 @case("build/matrix", group="build")
@@ -60,14 +62,56 @@ def _dkms_build(ctx, kernel):
     return kos
 
 
+# modprobe in the guest resolves virtio_blk through the host's
+# /lib/modules (shared over 9p), so it loads whatever DKMS installed.
+MODPROBE = r'''
+/usr/sbin/modprobe virtio_blk || fail "modprobe virtio_blk"
+vbp_wait_dev /dev/vda
+if [ -e /sys/module/virtio_blk/parameters/io_timeout ]; then
+	echo "driver: ours"
+else
+	echo "driver: in-tree"
+fi
+'''
+
+
 def _dkms(series):
     def fn(ctx):
         k = ctx.kernel(series)
+        ver = _version()
         kos = _dkms_build(ctx, k)
         names = sorted(os.path.basename(p) for p in kos)
         check(any(n.startswith("virtio_blk.ko") for n in names),
               "dkms built no virtio_blk.ko (got %s)" % names)
         ctx.note("dkms build -k %s: %s" % (k.release, ", ".join(names)))
+        tree = glob.glob(os.path.join(ctx.dir, "vbp-dkms-*", "dkms"))[0]
+        common = ["--sourcetree", os.path.join(os.path.dirname(tree), "src"),
+                  "--dkmstree", tree, "-m", "virtio-blk-poll", "-v", ver,
+                  "-k", k.release]
+        updates = os.path.join(k.moddir, "updates", "dkms")
+        try:
+            run(["dkms", "install", "--force"] + common)
+            got = subprocess.run(["modinfo", "-k", k.release, "-n",
+                                  "virtio_blk"], capture_output=True,
+                                 text=True).stdout.strip()
+            check(got.startswith(updates + "/"),
+                  "after dkms install, modinfo finds %r, not updates/dkms"
+                  % got)
+            r = ctx.vm_ok(k, MODPROBE, disks=[vm.Disk(size="16M")])
+            check("driver: ours" in r.read("guest.log", ""),
+                  "modprobe virtio_blk did not load ours")
+        finally:
+            subprocess.run(["dkms", "remove"] + common,
+                           capture_output=True, text=True)
+        got = subprocess.run(["modinfo", "-k", k.release, "-n", "virtio_blk"],
+                             capture_output=True, text=True).stdout.strip()
+        check("/kernel/drivers/block/" in got,
+              "after dkms remove, modinfo finds %r" % got)
+        r = ctx.vm_ok(k, MODPROBE, disks=[vm.Disk(size="16M")])
+        check("driver: in-tree" in r.read("guest.log", ""),
+              "after dkms remove, modprobe still loads ours")
+        ctx.note("dkms install -> modprobe loads ours from %s; "
+                 "dkms remove -> in-tree again" % updates)
     return fn
 
 
