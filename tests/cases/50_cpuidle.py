@@ -140,6 +140,15 @@ rm_ vbp_hint_inject
 [ "$(st 1 io_polls)" = 0 ] || fail "io_aware=0 still polled for I/O"
 echo 1 > $P/io_aware
 echo 200000 > $P/poll_max_ns && echo 20000 > $P/io_margin_ns || fail "bounds"
+
+# Requests that never complete (lost to a reset, completed elsewhere): the
+# idle CPU resets the stale hints after 10 ms of quiet.
+echo 0 > $D/cpu1
+ins vbp_hint_inject "action=leak cpu=1 loops=5" || fail "leak"
+rm_ vbp_hint_inject
+sleep 0.5
+[ "$(st 1 resyncs)" -gt 0 ] || fail "stale hints not reset"
+[ "$(st 1 hint_inflight)" = 0 ] || fail "hint_inflight $(st 1 hint_inflight)"
 dmesg | grep vbp_hint_inject
 
 rm_ cpuidle_haltpoll_io || fail "unload"

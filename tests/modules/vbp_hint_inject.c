@@ -9,6 +9,10 @@
  * thread - the same pattern as a synchronous read.  Logs the mean and
  * worst delay from the timer's expiry to the thread running again.
  *
+ * action=leak: count @loops requests on @cpu that never complete, as a
+ * driver losing them to a reset would; cpuidle_haltpoll_io must reset
+ * the stale hints.
+ *
  * action=conflict: register a cpuidle driver named "vbp_test_idle" (no
  * devices, so it never runs) to check that cpuidle_haltpoll_io refuses
  * to load next to another driver.
@@ -28,17 +32,18 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 
 #include "../../include/vbp_hints.h"
 
 static char *action = "io";
 module_param(action, charp, 0444);
-MODULE_PARM_DESC(action, "io or conflict (default: io)");
+MODULE_PARM_DESC(action, "io, leak or conflict (default: io)");
 
 static unsigned int cpu;
 module_param(cpu, uint, 0444);
-MODULE_PARM_DESC(cpu, "CPU for action=io (default: 0)");
+MODULE_PARM_DESC(cpu, "CPU for action=io and leak (default: 0)");
 
 static unsigned int loops = 200;
 module_param(loops, uint, 0444);
@@ -148,6 +153,31 @@ out:
 	return ret;
 }
 
+static void vbp_inject_leak_one(void *data)
+{
+	struct vbp_hint_cpu __percpu *hints = (void __percpu __force *)data;
+	unsigned int i;
+
+	for (i = 0; i < loops; i++)
+		__vbp_hint_submit_at(hints, local_clock());
+}
+
+static int vbp_inject_leak(void)
+{
+	struct vbp_hint_cpu __percpu *hints;
+	int ret;
+
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
+	hints = symbol_get(vbp_hint_cpu);
+	if (!hints)
+		return -ENODEV;
+	ret = smp_call_function_single(cpu, vbp_inject_leak_one,
+				       (void __force *)hints, 1);
+	symbol_put(vbp_hint_cpu);
+	return ret;
+}
+
 static int __cpuidle vbp_test_idle_enter(struct cpuidle_device *dev,
 					 struct cpuidle_driver *drv, int index)
 {
@@ -184,6 +214,8 @@ static int __init vbp_inject_init(void)
 	}
 	if (!strcmp(action, "io"))
 		return vbp_inject_io();
+	if (!strcmp(action, "leak"))
+		return vbp_inject_leak();
 	return -EINVAL;
 }
 
