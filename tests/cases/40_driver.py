@@ -122,12 +122,12 @@ sz=$((4 * 1024 * 1024))
 fio --name=fill --filename=/dev/vda --rw=write --bs=64k --size=$sz \
 	--direct=1 --buffer_pattern=0xa5 >/dev/null || fail "fill"
 cmp -n $sz /dev/vda /dev/zero >/dev/null 2>&1 && fail "fill left zeros"
-blkdiscard -o 0 -l $sz /dev/vda || fail "blkdiscard"
+/usr/sbin/blkdiscard -o 0 -l $sz /dev/vda || fail "blkdiscard"
 cmp -n $sz /dev/vda /dev/zero || fail "discarded range is not zero"
 # write-zeroes reads back zeros
 fio --name=fill --filename=/dev/vda --rw=write --bs=64k --size=$sz \
 	--offset=$sz --direct=1 --buffer_pattern=0x5a >/dev/null || fail "fill2"
-blkdiscard -z -o $sz -l $sz /dev/vda || fail "blkdiscard -z"
+/usr/sbin/blkdiscard -z -o $sz -l $sz /dev/vda || fail "blkdiscard -z"
 dd if=/dev/vda bs=1M skip=4 count=4 2>/dev/null | cmp - /dev/zero -n $sz ||
 	fail "write-zeroes range is not zero"
 cat /sys/block/vda/queue/discard_max_bytes /sys/block/vda/queue/write_zeroes_max_bytes
@@ -363,3 +363,14 @@ def _params(kernel):
 for _k in KERNELS:
     case("driver/params/" + _k, quick=(_k == "6.1"),
          group="driver")(_params(_k))
+
+
+# The same checks on the debug kernel (KASAN, lockdep, atomic-sleep and
+# hung-task detection): any report fails the run.
+for _ring in ("split", "packed"):
+    for _poll in (0, 1):
+        case("driver/verify/debug/%s/nq2/poll%d" % (_ring, _poll),
+             group="debug")(_verify("debug", _ring == "packed", 2, _poll))
+case("driver/reload-keeps-data/debug", group="debug")(_reload("debug"))
+case("driver/features/debug", group="debug")(_features("debug"))
+case("driver/params/debug", group="debug")(_params("debug"))
