@@ -374,3 +374,43 @@ for _ring in ("split", "packed"):
 case("driver/reload-keeps-data/debug", group="debug")(_reload("debug"))
 case("driver/features/debug", group="debug")(_features("debug"))
 case("driver/params/debug", group="debug")(_params("debug"))
+
+
+# Removal with I/O in flight: unbind the device from the driver while fio
+# runs (on the poll queues with --hipri=1 when HIPRI=1), then bind it again
+# and check the disk works and the module unloads (no leaked reference).
+UNBIND = r'''
+vbp_wait_dev /dev/vda
+drv=/sys/bus/virtio/drivers/virtio_blk
+dev=$(basename "$(readlink -f /sys/block/vda/device)")
+fio --name=bg --filename=/dev/vda --direct=1 --rw=randrw --bs=4k \
+	--ioengine=io_uring --hipri=$HIPRI --iodepth=16 --numjobs=2 \
+	--time_based --runtime=60 > /tmp/bg.log 2>&1 &
+pid=$!
+sleep 4
+kill -0 $pid || { cat /tmp/bg.log; fail "fio was not running"; }
+echo "$dev" > $drv/unbind || fail "unbind $dev"
+wait $pid
+echo "fio ended with $? after unbind (errors expected)"
+[ -b /dev/vda ] && fail "/dev/vda still present after unbind"
+echo "$dev" > $drv/bind || fail "bind $dev"
+vbp_wait_dev /dev/vda
+vbp_fio after --name=after --filename=/dev/vda --direct=1 --rw=randwrite \
+	--bs=4k --size=8M --verify=crc32c --verify_fatal=1 \
+	--ioengine=io_uring --hipri=$HIPRI --iodepth=8
+vbp_unload
+'''
+
+
+def _unbind(kernel, hipri):
+    def fn(ctx):
+        ctx.vm_ok(kernel, UNBIND, driver="ours",
+                  params="poll_queues=%d" % hipri, env={"HIPRI": hipri},
+                  disks=[Disk(size="64M", num_queues=2)], timeout=240)
+    return fn
+
+
+for _k in KERNELS + ("debug",):
+    for _h in (0, 1):
+        case("driver/unbind-during-io/%s/%s" % (_k, "poll" if _h else "irq"),
+             group="debug" if _k == "debug" else "driver")(_unbind(_k, _h))

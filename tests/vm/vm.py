@@ -540,7 +540,16 @@ class VM:
         cpu = "host" if self.accel == "kvm" else "max"
         append = ("console=ttyS0 loglevel=7 panic=-1 rdinit=/init "
                   "printk.time=1 " + self.append).strip()
-        cmd = ["qemu-system-x86_64", "-machine", "q35,accel=" + self.accel,
+        # Multi-threaded TCG can run a stale translation of kernel text that
+        # another vCPU just live-patched (text_poke), which shows up as a
+        # spurious "Oops: int3" (seen during boot of Debian 6.12, about one
+        # boot in 200).  One TCG thread keeps code writes coherent.
+        # VBP_TCG_THREAD=multi trades that for speed.
+        accel = self.accel
+        if accel == "tcg":
+            accel = "tcg,thread=" + os.environ.get("VBP_TCG_THREAD", "single")
+        cmd = ["qemu-system-x86_64", "-machine", "q35",
+               "-accel", accel,
                "-cpu", cpu, "-smp", str(self.smp), "-m", self.mem,
                "-nodefaults", "-no-user-config", "-display", "none",
                "-no-reboot", "-serial",
