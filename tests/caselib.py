@@ -108,3 +108,31 @@ def run(cmd, **kw):
         raise Fail("%s exited %d:\n%s%s" % (" ".join(cmd), r.returncode,
                                            r.stdout[-3000:], r.stderr[-3000:]))
     return r
+
+
+# Guest side of a QMP block_resize check: waits for /dev/vda to reach
+# 96 MiB after telling the host it is ready; EXTRA runs afterwards.
+RESIZE_SCRIPT = r'''
+vbp_wait_dev /dev/vda
+s0=$(cat /sys/block/vda/size)
+echo ready > /out/ready
+n=0
+while [ "$(cat /sys/block/vda/size)" = "$s0" ]; do
+	n=$((n + 1)); [ $n -gt 600 ] && fail "size never changed from $s0"
+	sleep 0.1
+done
+s1=$(cat /sys/block/vda/size)
+echo "resized $s0 -> $s1"
+[ "$s1" = $((96 * 2048)) ] || fail "unexpected size $s1"
+'''
+
+
+def resize_when_ready(v):
+    """VM.during hook: once the guest wrote /out/ready, grow disk0 to
+    96 MiB through QMP."""
+    import time
+    ready = os.path.join(v.outdir, "out", "ready")
+    deadline = time.time() + 120
+    while not os.path.exists(ready) and time.time() < deadline:
+        time.sleep(0.2)
+    v.qmp.cmd("block_resize", **{"node-name": "disk0", "size": 96 << 20})

@@ -3,7 +3,8 @@
 runs it must fail (guest error, kernel WARN/panic, timeout)."""
 
 import build
-from caselib import KERNELS, Fail, case, check
+from caselib import (KERNELS, RESIZE_SCRIPT, case, check,
+                     resize_when_ready)
 from vm import Disk
 
 
@@ -75,32 +76,5 @@ def selftest_timeout(ctx):
 
 @case("harness/qmp-block-resize", quick=True, group="harness")
 def qmp_resize(ctx):
-    def during(v):
-        import time
-        time.sleep(2)
-        deadline = time.time() + 60
-        while not _guest_ready(v) and time.time() < deadline:
-            time.sleep(0.5)
-        v.qmp.cmd("block_resize", **{"node-name": "disk0",
-                                     "size": 96 << 20})
-
-    script = r'''
-vbp_wait_dev /dev/vda
-s0=$(cat /sys/block/vda/size)
-echo ready > /out/ready
-n=0
-while [ "$(cat /sys/block/vda/size)" = "$s0" ]; do
-	n=$((n + 1)); [ $n -gt 600 ] && fail "size never changed from $s0"
-	sleep 0.1
-done
-s1=$(cat /sys/block/vda/size)
-echo "resized $s0 -> $s1"
-[ "$s1" = $((96 * 2048)) ] || fail "unexpected size $s1"
-'''
-    ctx.vm_ok("6.12", script, driver="stock",
-              disks=[Disk(size="64M")], during=during)
-
-
-def _guest_ready(v):
-    import os
-    return os.path.exists(os.path.join(v.outdir, "out", "ready"))
+    ctx.vm_ok("6.12", RESIZE_SCRIPT, driver="stock",
+              disks=[Disk(size="64M")], during=resize_when_ready)

@@ -4,9 +4,8 @@ matrix, polled I/O without interrupts, device features, queue maps and
 parameter validation.  Every case runs on both Debian kernels."""
 
 import json
-import time
 
-from caselib import KERNELS, Fail, case, check
+from caselib import KERNELS, RESIZE_SCRIPT, case, check, resize_when_ready
 from vm import Disk
 
 # fio write + crc32c verify, then a read-back of the same pattern from a
@@ -165,17 +164,7 @@ def _readonly(kernel):
     return fn
 
 
-RESIZE = r'''
-vbp_wait_dev /dev/vda
-s0=$(cat /sys/block/vda/size)
-echo ready > /out/ready
-n=0
-while [ "$(cat /sys/block/vda/size)" = "$s0" ]; do
-	n=$((n + 1)); [ $n -gt 600 ] && fail "size never changed from $s0"
-	sleep 0.1
-done
-s1=$(cat /sys/block/vda/size)
-[ "$s1" = $((96 * 2048)) ] || fail "unexpected size $s1"
+RESIZE = RESIZE_SCRIPT + r'''
 vbp_fio tail --name=tail --filename=/dev/vda --direct=1 --rw=write \
 	--bs=64k --offset=64M --size=32M --verify=crc32c --ioengine=libaio
 '''
@@ -183,17 +172,8 @@ vbp_fio tail --name=tail --filename=/dev/vda --direct=1 --rw=write \
 
 def _resize(kernel):
     def fn(ctx):
-        import os
-
-        def during(v):
-            ready = os.path.join(v.outdir, "out", "ready")
-            deadline = time.time() + 120
-            while not os.path.exists(ready) and time.time() < deadline:
-                time.sleep(0.2)
-            v.qmp.cmd("block_resize", **{"node-name": "disk0",
-                                         "size": 96 << 20})
         ctx.vm_ok(kernel, RESIZE, driver="ours", disks=[Disk(size="64M")],
-                  during=during)
+                  during=resize_when_ready)
     return fn
 
 
