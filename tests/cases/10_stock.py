@@ -3,7 +3,7 @@
 verification and a read-back pass, on split and packed rings.  Proves the
 harness before our driver is judged by it."""
 
-from caselib import KERNELS, case, check
+from caselib import KERNELS, case, check, fio_job
 from vm import Disk
 
 VERIFY = r'''
@@ -24,18 +24,13 @@ def _verify(kernel, packed):
         r = ctx.vm_ok(kernel, VERIFY, driver="stock",
                       disks=[Disk(size="128M", packed=packed, num_queues=2)])
         for name in ("rand4k", "seq128k", "readback"):
-            job = ctx_job(r, name)
+            job = fio_job(r, name)
             check(job["error"] == 0, "%s: fio error %d" % (name, job["error"]))
-        wr = ctx_job(r, "rand4k")["write"]["io_bytes"]
+        wr = fio_job(r, "rand4k")["write"]["io_bytes"]
         check(wr >= 24 << 20, "rand4k wrote only %d bytes" % wr)
-        rd = ctx_job(r, "readback")["read"]["io_bytes"]
+        rd = fio_job(r, "readback")["read"]["io_bytes"]
         check(rd >= 24 << 20, "read-back verified only %d bytes" % rd)
     return fn
-
-
-def ctx_job(r, name):
-    import json
-    return json.loads(r.read("fio-%s.json" % name))["jobs"][0]
 
 
 for _k in KERNELS:

@@ -3,9 +3,9 @@
 matrix, polled I/O without interrupts, device features, queue maps and
 parameter validation.  Every case runs on both Debian kernels."""
 
-import json
 
-from caselib import KERNELS, RESIZE_SCRIPT, case, check, resize_when_ready
+from caselib import (KERNELS, RESIZE_SCRIPT, case, check, fio_job,
+                     resize_when_ready)
 from vm import Disk
 
 # fio write + crc32c verify, then a read-back of the same pattern from a
@@ -39,10 +39,6 @@ def results(r):
     return out
 
 
-def job(r, name):
-    return json.loads(r.read("fio-%s.json" % name))["jobs"][0]
-
-
 def _verify(kernel, packed, nq, poll):
     def fn(ctx):
         params = "poll_queues=%d" % poll
@@ -55,11 +51,11 @@ def _verify(kernel, packed, nq, poll):
                       disks=[Disk(size="64M", packed=packed, num_queues=nq)])
         res = results(r)
         for name in ("rand4k", "seq128k", "readback"):
-            check(job(r, name)["error"] == 0, "%s: fio error" % name)
-        ios = job(r, "rand4k")["write"]["total_ios"] + \
-            job(r, "rand4k")["read"]["total_ios"]
+            check(fio_job(r, name)["error"] == 0, "%s: fio error" % name)
+        ios = fio_job(r, "rand4k")["write"]["total_ios"] + \
+            fio_job(r, "rand4k")["read"]["total_ios"]
         check(ios >= 4096, "rand4k did only %d I/Os" % ios)
-        check(job(r, "readback")["read"]["io_bytes"] >= 16 << 20,
+        check(fio_job(r, "readback")["read"]["io_bytes"] >= 16 << 20,
               "read-back verified too little")
         irqs = int(res["rand4k_irqs"])
         polls = int(res["rand4k_polls"])
@@ -107,7 +103,7 @@ def _reload(kernel):
     def fn(ctx):
         r = ctx.vm_ok(kernel, RELOAD, driver="ours",
                       disks=[Disk(size="64M", num_queues=2)])
-        check(job(r, "verify")["read"]["io_bytes"] >= 16 << 20,
+        check(fio_job(r, "verify")["read"]["io_bytes"] >= 16 << 20,
               "verify after reload read too little")
     return fn
 

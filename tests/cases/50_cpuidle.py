@@ -7,8 +7,6 @@ stock virtio_blk.  Under QEMU TCG no cpuidle driver is registered, so ours
 can take the system."""
 
 import os
-import shutil
-import subprocess
 
 import build
 import vm
@@ -18,32 +16,8 @@ from vm import Disk
 MODS = ("vbp_hints", "cpuidle_haltpoll_io")
 
 
-def _cpuidle_only(kernel, outdir):
-    """Build just cpuidle/ in the per-kernel copy (when virtio_blk/, work
-    in progress elsewhere, does not build); copy the modules to outdir."""
-    with build.tree_lock(kernel.release):
-        src = build.sync_tree(kernel.release)
-        log = os.path.join(build.BUILD, kernel.release, "cpuidle.log")
-        with open(log, "w") as f:
-            for cmd in (["make", "-C", src, "configure",
-                         "KDIR=" + kernel.headers],
-                        ["make", "-C", kernel.headers, "M=" + src + "/cpuidle",
-                         "VBP_ROOT=" + src, "modules"]):
-                if subprocess.run(cmd, stdout=f,
-                                  stderr=subprocess.STDOUT).returncode:
-                    raise build.BuildError("cpuidle build failed, log " + log)
-        os.makedirs(outdir, exist_ok=True)
-        for m in MODS:
-            shutil.copy2(os.path.join(src, "cpuidle", m + ".ko"), outdir)
-    return {m: os.path.join(outdir, m + ".ko") for m in MODS}
-
-
 def _files(ctx, kernel, inject=True):
-    try:
-        files = {m + ".ko": build.module(kernel, m) for m in MODS}
-    except build.BuildError:
-        mods = _cpuidle_only(kernel, os.path.join(ctx.dir, "modules"))
-        files = {m + ".ko": p for m, p in mods.items()}
+    files = {m + ".ko": build.module(kernel, m) for m in MODS}
     if inject:
         files["vbp_hint_inject.ko"] = os.path.join(
             build.test_modules(kernel), "vbp_hint_inject.ko")

@@ -45,20 +45,21 @@ def sync_tree(release):
     return dst
 
 
-def make(release, headers, extra=(), log_name="build.log", target_dir=None):
-    """Run make in the per-kernel copy; raise BuildError with the log."""
-    dst = sync_tree(release)
-    cmd = ["make", "-C", target_dir or dst, "KDIR=" + headers,
-           "-j%d" % (os.cpu_count() or 1)] + list(extra)
+def _run_logged(release, log_name, what, cmds):
+    """Run cmds in order into .build/<release>/<log_name>; on the first
+    failure raise BuildError with the tail of the log."""
     log = os.path.join(BUILD, release, log_name)
     with open(log, "w") as f:
-        r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
-    if r.returncode != 0:
-        with open(log) as f:
-            tail = f.read().splitlines()[-40:]
-        raise BuildError("make for %s failed (log %s):\n%s"
-                         % (release, log, "\n".join(tail)))
-    return dst
+        for cmd in cmds:
+            if subprocess.run(cmd, stdout=f,
+                              stderr=subprocess.STDOUT).returncode:
+                break
+        else:
+            return
+    with open(log) as f:
+        tail = f.read().splitlines()[-40:]
+    raise BuildError("%s for %s failed (log %s):\n%s"
+                     % (what, release, log, "\n".join(tail)))
 
 
 @contextlib.contextmanager
@@ -86,17 +87,33 @@ def _snapshot(release, tree):
     return snap
 
 
+def _once(kernel, what, log_name, subdir, commands):
+    """Build once per process: under the kernel's tree lock, sync the copy,
+    run commands(copy) into log_name, and return this process's snapshot
+    of copy/subdir."""
+    key = (kernel.release, what)
+    with _lock:
+        if key not in _done:
+            print("  BUILD   %s for %s" % (what, kernel.release),
+                  file=sys.stderr, flush=True)
+            with tree_lock(kernel.release):
+                dst = sync_tree(kernel.release)
+                _run_logged(kernel.release, log_name, what, commands(dst))
+                _done[key] = _snapshot(kernel.release,
+                                       os.path.join(dst, subdir))
+        return _done[key]
+
+
+def _jobs():
+    return "-j%d" % (os.cpu_count() or 1)
+
+
 def modules(kernel):
     """Build our modules for kernel once per process; return a directory
     holding this process's copy of them (same layout as the tree)."""
-    with _lock:
-        if kernel.release not in _done:
-            print("  BUILD   modules for %s" % kernel.release,
-                  file=sys.stderr, flush=True)
-            with tree_lock(kernel.release):
-                tree = make(kernel.release, kernel.headers)
-                _done[kernel.release] = _snapshot(kernel.release, tree)
-        return _done[kernel.release]
+    return _once(kernel, "modules", "build.log", "",
+                 lambda dst: [["make", "-C", dst, "KDIR=" + kernel.headers,
+                               _jobs()]])
 
 
 def module(kernel, name):
@@ -111,23 +128,12 @@ def module(kernel, name):
 
 
 def test_modules(kernel):
-    """Build tests/modules (harness self-test modules) for kernel."""
-    key = kernel.release + ":testmods"
-    with _lock:
-        if key not in _done:
-            with tree_lock(kernel.release):
-                dst = sync_tree(kernel.release)
-                tdir = os.path.join(dst, "tests", "modules")
-                log = os.path.join(BUILD, kernel.release, "testmods.log")
-                with open(log, "w") as f:
-                    r = subprocess.run(["make", "-C", kernel.headers,
-                                        "M=" + tdir, "modules"],
-                                       stdout=f, stderr=subprocess.STDOUT)
-                if r.returncode != 0:
-                    raise BuildError("test modules for %s failed (log %s)"
-                                     % (kernel.release, log))
-                _done[key] = _snapshot(kernel.release, tdir)
-        return _done[key]
+    """Build tests/modules (harness self-test modules) for kernel; return
+    the directory holding them."""
+    return _once(kernel, "test modules", "testmods.log", "tests/modules",
+                 lambda dst: [["make", "-C", kernel.headers,
+                               "M=" + os.path.join(dst, "tests", "modules"),
+                               "modules"]])
 
 
 def kunit_modules(kernel):
@@ -137,37 +143,12 @@ def kunit_modules(kernel):
     no CONFIG_KUNIT (tests/kunit/Kbuild then builds nothing).  The feature
     probes run first (cached) so the suites may include compat headers.
     """
-    key = kernel.release + ":kunit"
-    with _lock:
-        if key not in _done:
-            with tree_lock(kernel.release):
-                _done[key] = _build_kunit(kernel)
-        return _done[key]
-
-
-def _build_kunit(kernel):
-    """Sync, configure and build tests/kunit; caller holds tree_lock."""
-    dst = sync_tree(kernel.release)
-    kdir = os.path.join(dst, "tests", "kunit")
-    log = os.path.join(BUILD, kernel.release, "kunit.log")
-    with open(log, "w") as f:
-        r = subprocess.run(["make", "-C", dst,
-                            "KDIR=" + kernel.headers, "configure"],
-                           stdout=f, stderr=subprocess.STDOUT)
-        if r.returncode == 0:
-            r = subprocess.run(
-                ["make", "-C", kernel.headers, "M=" + kdir,
-                 "VBP_ROOT=" + dst,
-                 "-j%d" % (os.cpu_count() or 1), "modules"],
-                stdout=f, stderr=subprocess.STDOUT)
-    if r.returncode != 0:
-        with open(log) as f:
-            tail = f.read().splitlines()[-40:]
-        raise BuildError("KUnit modules for %s failed (log %s):\n%s"
-                         % (kernel.release, log, "\n".join(tail)))
-    snap = _snapshot(kernel.release, kdir)
-    kos = {}
-    for name in sorted(os.listdir(snap)):
-        if name.endswith("_kunit.ko"):
-            kos[name[:-3]] = os.path.join(snap, name)
-    return kos
+    snap = _once(kernel, "KUnit modules", "kunit.log", "tests/kunit",
+                 lambda dst: [["make", "-C", dst, "KDIR=" + kernel.headers,
+                               "configure"],
+                              ["make", "-C", kernel.headers,
+                               "M=" + os.path.join(dst, "tests", "kunit"),
+                               "VBP_ROOT=" + dst, _jobs(), "modules"]])
+    return {name[:-3]: os.path.join(snap, name)
+            for name in sorted(os.listdir(snap))
+            if name.endswith("_kunit.ko")}
