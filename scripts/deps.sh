@@ -20,6 +20,7 @@ pkgs=(
 	qemu-system-x86 qemu-utils fio liburing-dev busybox-static cpio
 	zstd xz-utils kmod pciutils
 	dkms sparse flex bison bc libelf-dev libssl-dev dwarves rsync
+	dpkg-dev debhelper dh-dkms python3-docutils
 	gnuplot-nox
 )
 
