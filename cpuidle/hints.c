@@ -13,6 +13,9 @@
 DEFINE_PER_CPU(struct vbp_hint_cpu, vbp_hint_cpu);
 EXPORT_PER_CPU_SYMBOL_GPL(vbp_hint_cpu);
 
+atomic_t vbp_hint_consumers = ATOMIC_INIT(0);
+EXPORT_SYMBOL_GPL(vbp_hint_consumers);
+
 MODULE_DESCRIPTION("Per-CPU I/O completion hints for virtio-blk-poll");
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("virtio-blk-poll developers");

@@ -351,6 +351,8 @@ void haltpoll_io_stats_reset(unsigned int cpu)
 
 static struct cpuidle_device __percpu *haltpoll_io_devices;
 static int haltpoll_io_hp_state;
+/* We counted ourselves in vbp_hint_consumers (init and exit only). */
+static bool haltpoll_io_hinted;
 
 /*
  * Does the host let the guest switch off its halt polling?  KVM's feature
@@ -437,6 +439,10 @@ static void haltpoll_io_quiesce(void)
 
 static void haltpoll_io_uninit(void)
 {
+	if (haltpoll_io_hinted) {
+		vbp_hint_consumer_remove();
+		haltpoll_io_hinted = false;
+	}
 	haltpoll_io_debugfs_exit();
 	WRITE_ONCE(haltpoll_io_stopping, true);
 	if (haltpoll_io_hp_state > 0)
@@ -501,6 +507,8 @@ static int __init haltpoll_io_init(void)
 	haltpoll_io_hp_state = ret;
 
 	haltpoll_io_debugfs_init();
+	vbp_hint_consumer_add();
+	haltpoll_io_hinted = true;
 	pr_info("registered, io_aware=%d poll_max_ns=%u\n",
 		READ_ONCE(io_aware), READ_ONCE(poll_max_ns));
 	return 0;

@@ -23,9 +23,14 @@
  *
  * Producer, in the driver:
  *
- *	t = vbp_hint_submit();		after the request is on the ring
+ *	t = vbp_hint_wanted() ? vbp_hint_submit() : 0;	request on the ring
  *	...
- *	vbp_hint_complete(t);		in the completion path
+ *	if (t)
+ *		vbp_hint_complete(t);			completion path
+ *
+ * Consumer, when it loads and when it goes:
+ *
+ *	vbp_hint_consumer_add();	...	vbp_hint_consumer_remove();
  *
  * Consumer, in an idle callback with interrupts disabled:
  *
@@ -34,6 +39,7 @@
 #ifndef VBP_HINTS_H
 #define VBP_HINTS_H
 
+#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -73,6 +79,44 @@ struct vbp_hint_cpu {
 };
 
 DECLARE_PER_CPU(struct vbp_hint_cpu, vbp_hint_cpu);
+
+/*
+ * Number of loaded consumers.  Producers skip hinting while it is 0, so a
+ * guest without the cpuidle module pays nothing for the hints.
+ */
+extern atomic_t vbp_hint_consumers;
+
+/**
+ * vbp_hint_wanted() - does any consumer read the hints?
+ *
+ * Producer side, any context.  A request submitted while this is false
+ * is simply not counted; one submitted while it is true must be completed
+ * with vbp_hint_complete_at() even if the consumer left meanwhile.
+ *
+ * Return: true if a consumer is loaded.
+ */
+static inline bool vbp_hint_wanted(void)
+{
+	return atomic_read(&vbp_hint_consumers) > 0;
+}
+
+/**
+ * vbp_hint_consumer_add() - announce a consumer
+ *
+ * Called by a consumer once it is ready to use the hints.
+ */
+static inline void vbp_hint_consumer_add(void)
+{
+	atomic_inc(&vbp_hint_consumers);
+}
+
+/**
+ * vbp_hint_consumer_remove() - withdraw a consumer announced before
+ */
+static inline void vbp_hint_consumer_remove(void)
+{
+	atomic_dec(&vbp_hint_consumers);
+}
 
 /**
  * vbp_hint_ewma() - fold one service time sample into the average

@@ -74,6 +74,7 @@ class Context:
         files = dict(files or {})
         if driver == "ours":
             files["virtio_blk.ko"] = build.module(kernel, "virtio_blk")
+            files["vbp_hints.ko"] = build.module(kernel, "vbp_hints")
         if driver:
             script = "vbp_load %s %s\n%s" % (driver, params, script)
         self._nvm += 1

@@ -13,6 +13,8 @@
 #include <linux/blk-mq-virtio.h>
 #include <linux/virtio_config.h>
 
+#include "vbp_hints.h"
+
 static inline void *virtblk_token(struct request *rq)
 {
 	return (void *)(uintptr_t)(rq->tag + 1);
@@ -110,6 +112,7 @@ static blk_status_t virtblk_prep(struct virtio_device *vdev,
 
 	vbr->flags = 0;
 	vbr->state = VIRTBLK_RQ_IDLE;
+	vbr->hint_ns = 0;
 	vbr->sg_table.nents = 0;
 	/* A device that never writes the status byte fails the request. */
 	vbr->status = VIRTIO_BLK_S_IOERR;
@@ -165,6 +168,42 @@ static int virtblk_add(struct virtqueue *vq, struct request *rq,
 
 	return virtqueue_add_sgs(vq, sgs, out, in, virtblk_token(rq),
 				 GFP_ATOMIC);
+}
+
+/*
+ * Count a request just put on an interrupt-driven ring in this CPU's idle
+ * hints, provided its completion interrupt comes back to this CPU: the
+ * hardware queue serves this CPU alone, and its vector follows the same
+ * affinity.  Only while cpuidle_haltpoll_io is there to read the hints.
+ * Called under bvq->lock, so the CPU cannot change underneath.
+ */
+static void virtblk_hint_submit(struct virtblk_vq *bvq,
+				struct virtblk_req *vbr)
+{
+	const struct cpumask *mask = bvq->hctx->cpumask;
+	unsigned int cpu;
+
+	vbr->hint_ns = 0;
+	if (bvq->poll || !vbp_hint_wanted())
+		return;
+	cpu = smp_processor_id();
+	if (cpumask_first(mask) != cpu || cpumask_next(cpu, mask) < nr_cpu_ids)
+		return;
+	vbr->hint_ns = vbp_hint_submit() ?: 1;
+}
+
+/*
+ * Count the completion of a hinted request; @now is read once per batch.
+ * Called under bvq->lock.
+ */
+static void virtblk_hint_complete(struct virtblk_req *vbr, u64 *now)
+{
+	if (likely(!vbr->hint_ns))
+		return;
+	if (!*now)
+		*now = local_clock();
+	vbp_hint_complete_at(vbr->hint_ns, *now);
+	vbr->hint_ns = 0;
 }
 
 /* Decide on a notification.  Called under bvq->lock with bvq->vq set. */
@@ -241,6 +280,7 @@ static blk_status_t virtblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return sts;
 	}
 	vbr->state = VIRTBLK_RQ_INFLIGHT;
+	virtblk_hint_submit(bvq, vbr);
 	bvq->stats.submitted++;
 	if (bd->last)
 		notify = virtblk_kick_prepare(bvq);
@@ -288,6 +328,7 @@ static void virtblk_submit_list(struct virtblk_vq *bvq,
 			continue;
 		}
 		vbr->state = VIRTBLK_RQ_INFLIGHT;
+		virtblk_hint_submit(bvq, vbr);
 		bvq->stats.submitted++;
 	}
 	if (vq)
@@ -362,6 +403,7 @@ static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
 					struct vbp_rq_list *done)
 {
 	unsigned int n = 0, len;
+	u64 now = 0;
 	void *token;
 
 	if (unlikely(bvq->stall))
@@ -374,6 +416,7 @@ static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
 			continue;
 		vbr = blk_mq_rq_to_pdu(rq);
 		vbr->state = VIRTBLK_RQ_DONE;
+		virtblk_hint_complete(vbr, &now);
 		vbp_rq_list_add_tail(done, rq);
 		n++;
 	}
@@ -486,6 +529,12 @@ void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans)
 				continue;
 			vbr = blk_mq_rq_to_pdu(rq);
 			vbr->state = VIRTBLK_RQ_IDLE;
+			/*
+			 * Not counted: this CPU is rarely the one the request
+			 * was hinted on, and the consumer resynchronises a
+			 * slot that stays quiet.
+			 */
+			vbr->hint_ns = 0;
 			virtblk_req_release(rq);
 			vbp_rq_list_add_tail(orphans, rq);
 		}

@@ -83,6 +83,9 @@ enum virtblk_stall {
  * @state: enum virtblk_rq_state; changed under the virtqueue lock
  * @retries: times a reset requeued this request; reset on final completion
  * @flags: VIRTBLK_REQ_* preparation state, owned by whoever holds the request
+ * @hint_ns: submission time passed to the idle hints (include/vbp_hints.h),
+ *	     0 when the request was not counted there; set and cleared
+ *	     under the virtqueue lock
  * @range: inline range for single-segment discard/write-zeroes/erase
  * @sg_table: data scatterlist, first %VIRTBLK_INLINE_SG entries in @sg
  * @sg: inline scatterlist chunk
@@ -96,6 +99,7 @@ struct virtblk_req {
 	u8 state;
 	u8 retries;
 	u8 flags;
+	u64 hint_ns;
 	struct virtio_blk_discard_write_zeroes range;
 	struct sg_table sg_table;
 	struct scatterlist sg[];

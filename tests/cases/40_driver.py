@@ -275,6 +275,7 @@ for _k in KERNELS:
 # or clamped with a warning and a working disk.  Never a crash.
 PARAMS = r'''
 ko=/in/virtio_blk.ko
+vbp_load_hints
 refuse() {	# refuse "message" params...
 	msg=$1; shift
 	dmesg -c >/dev/null
@@ -331,7 +332,9 @@ def _params(kernel):
     def fn(ctx):
         ctx.vm_ok(kernel, PARAMS, files={
             "virtio_blk.ko": __import__("build").module(
-                ctx.kernel(kernel), "virtio_blk")},
+                ctx.kernel(kernel), "virtio_blk"),
+            "vbp_hints.ko": __import__("build").module(
+                ctx.kernel(kernel), "vbp_hints")},
             disks=[Disk(size="16M", num_queues=2, queue_size=256)])
     return fn
 

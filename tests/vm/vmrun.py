@@ -46,6 +46,7 @@ def main():
         files = {}
         if a.driver == "ours":
             files["virtio_blk.ko"] = build.module(kernel, "virtio_blk")
+            files["vbp_hints.ko"] = build.module(kernel, "vbp_hints")
         if a.driver != "none":
             script = "vbp_load %s %s\n%s" % (a.driver, a.params, script)
         disks = [vm.Disk.parse(s) for s in a.disk]

@@ -20,9 +20,18 @@ vbp_load_stock() {
 	vbp_log "loaded stock virtio_blk $*"
 }
 
+# vbp_load_hints: load vbp_hints.ko from /in unless it is loaded; our
+# virtio_blk and cpuidle_haltpoll_io both need it (modprobe would do this).
+vbp_load_hints() {
+	[ -d /sys/module/vbp_hints ] && return 0
+	[ -f /in/vbp_hints.ko ] || fail "vbp_hints.ko was not provided"
+	/usr/sbin/insmod /in/vbp_hints.ko || fail "insmod vbp_hints"
+}
+
 # vbp_load_ours [param=value ...]: load our virtio_blk from /in.
 vbp_load_ours() {
 	[ -f /in/virtio_blk.ko ] || fail "our virtio_blk.ko was not provided"
+	vbp_load_hints
 	/usr/sbin/insmod /in/virtio_blk.ko "$@" || fail "insmod our virtio_blk $*"
 	vbp_log "loaded our virtio_blk $*"
 }
