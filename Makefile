@@ -8,8 +8,11 @@
 #                        Debian 12 6.1 / 6.12 headers package
 #   make check           the whole test suite (installs dependencies)
 #   make check-quick     a fast subset for edit-test loops
-#   make bench           ours vs the stock driver, side by side
+#   make bench           ours vs the stock driver, cpuidle module and NVMe,
+#                        side by side (KERNELS="6.1 6.12", FULL=1,
+#                        BENCH_ARGS="--packed --backend file ...")
 #   make deps            install build/test dependencies (root, apt)
+#   make deb             build dist/virtio-blk-poll-dkms_<version>_all.deb
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VBP_ROOT := $(CURDIR)
@@ -19,7 +22,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 KBUILD_ARGS := -C $(KDIR) M=$(VBP_ROOT) VBP_ROOT=$(VBP_ROOT)
 
 .PHONY: all modules configure clean matrix check check-quick check-faults \
-	bench deps help
+	bench deps help deb
 
 all: modules
 
@@ -38,6 +41,11 @@ clean:
 
 deps:
 	@scripts/deps.sh
+
+DEB_OUT ?= $(VBP_ROOT)/dist
+
+deb:
+	@debian/mkdeb.sh $(DEB_OUT)
 
 matrix:
 	@scripts/deps.sh
@@ -58,4 +66,4 @@ check-faults:
 bench:
 	@scripts/deps.sh
 	@python3 tests/bench.py $(if $(KERNELS),--kernels "$(KERNELS)") \
-		$(if $(FULL),--full)
+		$(if $(FULL),--full) $(BENCH_ARGS)
