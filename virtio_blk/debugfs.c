@@ -11,9 +11,12 @@
  * device reset, "stall" makes every queue ignore used buffers until the
  * next reset (a hung device: requests time out after io_timeout and the
  * reset completes them), "hang" does the same across resets (requests are
- * requeued, then failed, then the disk is declared dead), "clear" ends a
- * stall or hang.  Per-queue counters are plain u64s updated under the queue lock the I/O
- * path holds anyway, so they cost no atomics.
+ * requeued, then failed, then the disk is declared dead), "badid" makes
+ * the next reap of every queue see a used id that no request owns and
+ * "dupid" one that was just completed (a misbehaving device: both must be
+ * rejected with a message), "clear" ends all of these.  Per-queue
+ * counters are plain u64s updated under the queue lock the I/O path holds
+ * anyway, so they cost no atomics.
  */
 #include "virtblk.h"
 
@@ -159,6 +162,24 @@ static void virtblk_set_stall(struct virtblk_dev *vblk, u8 stall)
 	}
 }
 
+static void virtblk_set_inject_id(struct virtblk_dev *vblk, u8 what)
+{
+	unsigned int i, n = virtblk_qmap_total(&vblk->split);
+	unsigned long flags;
+
+	for (i = 0; i < n; i++) {
+		spin_lock_irqsave(&vblk->vqs[i].lock, flags);
+		vblk->vqs[i].inject_id = what;
+		spin_unlock_irqrestore(&vblk->vqs[i].lock, flags);
+	}
+}
+
+static void virtblk_clear_faults(struct virtblk_dev *vblk)
+{
+	virtblk_set_stall(vblk, VIRTBLK_STALL_NONE);
+	virtblk_set_inject_id(vblk, VIRTBLK_INJECT_NONE);
+}
+
 static ssize_t virtblk_inject_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
@@ -177,8 +198,12 @@ static ssize_t virtblk_inject_write(struct file *file, const char __user *ubuf,
 		virtblk_set_stall(vblk, VIRTBLK_STALL_ONCE);
 	else if (!strcmp(cmd, "hang"))
 		virtblk_set_stall(vblk, VIRTBLK_STALL_STICKY);
+	else if (!strcmp(cmd, "badid"))
+		virtblk_set_inject_id(vblk, VIRTBLK_INJECT_BADID);
+	else if (!strcmp(cmd, "dupid"))
+		virtblk_set_inject_id(vblk, VIRTBLK_INJECT_DUPID);
 	else if (!strcmp(cmd, "clear"))
-		virtblk_set_stall(vblk, VIRTBLK_STALL_NONE);
+		virtblk_clear_faults(vblk);
 	else
 		return -EINVAL;
 	dev_warn(&vblk->vdev->dev, "%s: debugfs fault injection: %s\n",

@@ -396,6 +396,42 @@ static void virtblk_complete_batch(struct io_comp_batch *iob)
 }
 
 /*
+ * debugfs "badid" and "dupid" (see debugfs.c): act as a device that returns
+ * a used id no request owns, or the id of a request it has just completed.
+ * Called under bvq->lock.
+ */
+static void *virtblk_get_used_injected(struct virtblk_vq *bvq,
+				       unsigned int *len)
+{
+	void *token;
+
+	switch (bvq->inject_id) {
+	case VIRTBLK_INJECT_BADID:
+		bvq->inject_id = VIRTBLK_INJECT_NONE;
+		/* One past the highest tag of the queue. */
+		return (void *)(uintptr_t)(bvq->hctx->tags->nr_tags + 1);
+	case VIRTBLK_INJECT_DUPID:
+		token = virtqueue_get_buf(bvq->vq, len);
+		if (token) {
+			bvq->inject_token = token;
+			bvq->inject_id = VIRTBLK_INJECT_DUPID_NEXT;
+		}
+		return token;
+	case VIRTBLK_INJECT_DUPID_NEXT:
+		bvq->inject_id = VIRTBLK_INJECT_NONE;
+		return bvq->inject_token;
+	}
+	return virtqueue_get_buf(bvq->vq, len);
+}
+
+static inline void *virtblk_get_used(struct virtblk_vq *bvq, unsigned int *len)
+{
+	if (unlikely(bvq->inject_id))
+		return virtblk_get_used_injected(bvq, len);
+	return virtqueue_get_buf(bvq->vq, len);
+}
+
+/*
  * Take used buffers off the ring onto @done.  Called under bvq->lock with
  * bvq->vq set; returns the number of requests taken.
  */
@@ -408,7 +444,7 @@ static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
 
 	if (unlikely(bvq->stall))
 		return 0;
-	while ((token = virtqueue_get_buf(bvq->vq, &len))) {
+	while ((token = virtblk_get_used(bvq, &len))) {
 		struct request *rq = virtblk_token_rq(bvq, token);
 		struct virtblk_req *vbr;
 

@@ -72,6 +72,26 @@ enum virtblk_stall {
 	VIRTBLK_STALL_STICKY,
 };
 
+/**
+ * enum virtblk_inject_id - debugfs fault injection of bogus used ids
+ * @VIRTBLK_INJECT_NONE: normal operation
+ * @VIRTBLK_INJECT_BADID: the next reap first sees an id that no request
+ *	of the queue owns
+ * @VIRTBLK_INJECT_DUPID: the next used id taken off the ring is returned a
+ *	second time right after it was handled
+ * @VIRTBLK_INJECT_DUPID_NEXT: that second time is due; the id is in
+ *	&virtblk_vq.inject_token
+ *
+ * The injected ids go through the same check as ids read from the ring,
+ * as if the device had returned them.
+ */
+enum virtblk_inject_id {
+	VIRTBLK_INJECT_NONE,
+	VIRTBLK_INJECT_BADID,
+	VIRTBLK_INJECT_DUPID,
+	VIRTBLK_INJECT_DUPID_NEXT,
+};
+
 /* virtblk_req.flags */
 #define VIRTBLK_REQ_MAPPED	BIT(0)	/* sg_table allocated */
 #define VIRTBLK_REQ_RANGES	BIT(1)	/* range array kmalloc()ed */
@@ -136,6 +156,8 @@ struct virtblk_dev;
  * @vq: the virtqueue; NULL while torn down (reset, freeze, removal)
  * @stopped: the hardware queue was stopped because the ring was full
  * @stall: fault injection (enum virtblk_stall): ignore used buffers
+ * @inject_id: fault injection (enum virtblk_inject_id): bogus used ids
+ * @inject_token: the id to return again for %VIRTBLK_INJECT_DUPID_NEXT
  * @stats: counters
  * @vblk: owning device (constant)
  * @hctx: blk-mq hardware context served by this queue (set by init_hctx)
@@ -148,6 +170,8 @@ struct virtblk_vq {
 	struct virtqueue *vq;
 	bool stopped;
 	u8 stall;
+	u8 inject_id;
+	void *inject_token;
 	struct virtblk_vq_stats stats;
 	struct virtblk_dev *vblk;
 	struct blk_mq_hw_ctx *hctx;
