@@ -232,8 +232,10 @@ class Disk:
 
     backend: "file" (raw image, created if missing), "null-co" (no data,
     pure stack overhead) or "blkdebug" (fault injection over a raw file,
-    rules from blkdebug_conf).  The other fields map to QEMU device
-    properties; extra adds any more.
+    rules from blkdebug_conf).  root_port puts the device behind its own
+    pcie-root-port, where it can be hot-unplugged (device_del) and added
+    back (see device_add_cmd); by default disks sit on pcie.0.  The other
+    fields map to QEMU device properties; extra adds any more.
     """
     size: str = "256M"
     backend: str = "file"
@@ -251,6 +253,7 @@ class Disk:
     rerror: str = None
     werror: str = None
     model: str = "virtio-blk-pci"
+    root_port: bool = False
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -260,7 +263,8 @@ class Disk:
         for item in filter(None, spec.split(",")):
             k, _, v = item.partition("=")
             key = k.replace("-", "_")
-            if key in ("packed", "discard", "write_zeroes", "readonly"):
+            if key in ("packed", "discard", "write_zeroes", "readonly",
+                       "root_port"):
                 setattr(d, key, v in ("on", "1", "true", "yes", ""))
             elif key in ("num_queues", "queue_size", "logical_block_size",
                          "physical_block_size"):
@@ -314,7 +318,19 @@ def disk_args(i, d, workdir):
             proto = "%s-dbg" % node
         args += ["-blockdev", "driver=raw,node-name=%s,file=%s%s%s"
                  % (node, proto, ro, unmap)]
+    if d.root_port:
+        args += ["-device", "pcie-root-port,id=rp%d,chassis=%d" % (i, i + 1)]
+    args += ["-device", ",".join(device_props(i, d))]
+    return args
+
+
+def device_props(i, d):
+    """The -device option of disk number i, as a list of "key=value"
+    (the first item is the device model)."""
+    node = "disk%d" % i
     props = ["%s" % d.model, "drive=%s" % node, "id=%s-dev" % node]
+    if d.root_port:
+        props.append("bus=rp%d" % i)
     if d.model.startswith("virtio-blk"):
         if d.num_queues is not None:
             props.append("num-queues=%d" % d.num_queues)
@@ -338,8 +354,13 @@ def disk_args(i, d, workdir):
         props.append("werror=%s" % d.werror)
     for k, v in d.extra.items():
         props.append("%s=%s" % (k, v))
-    args += ["-device", ",".join(props)]
-    return args
+    return props
+
+
+def device_add_cmd(i, d):
+    """HMP command line that adds disk number i back after a device_del
+    (its block node stays: -blockdev nodes outlive their device)."""
+    return "device_add " + ",".join(device_props(i, d))
 
 
 # ------------------------------------------------------------------- QMP
