@@ -376,9 +376,11 @@ def ratio(a, b):
 
 def describe_config(c):
     what = {"stock": "in-tree virtio_blk", "ours": "our virtio_blk",
-            "nvme": "in-tree nvme on -device nvme"}[c.driver]
+            "nvme": "in-tree nvme"}[c.driver]
     if c.params:
         what += " " + c.params
+    if c.driver == "nvme":
+        what += " on -device nvme"
     what += ", fio " + c.engine.replace("--ioengine=", "")
     if c.cpuidle is not None:
         what += ", cpuidle_haltpoll_io" + (" " + c.cpuidle if c.cpuidle
@@ -403,6 +405,13 @@ def summarize(results, kernels, workloads, configs, meta):
              "total latency (lat: submission to completion)",
              "- configurations:"]
     lines += ["  - %s: %s" % (c.name, describe_config(c)) for c in configs]
+    for k in kernels:
+        drv = sorted({r.get("cpuidle_driver") or "?"
+                      for c in configs if c.cpuidle is None
+                      for r in results.get(k, {}).get(c.name, [])})
+        if drv:
+            lines.append("- %s: guest cpuidle driver without our module: %s"
+                         % (k, ", ".join(drv)))
     lines.append("")
     if meta["accel"] == "tcg":
         lines += ["Under TCG (no KVM) absolute times are inflated by "
@@ -446,7 +455,9 @@ def summarize(results, kernels, workloads, configs, meta):
                 if c.base and res.get(c.base):
                     vs = "%s (vs %s)" % (ratio(m[0], idle_med(
                         res[c.base])[0]), c.base)
-                elif c.cpuidle is None:
+                elif c.base:
+                    vs = "n/a (%s not run)" % c.base
+                else:
                     vs = "(baseline)"
                 irqs = idle_med(runs, "irqs")
                 polls = med([r["idle"]["cpuidle"]["poll_ns"] / 1e6
@@ -458,7 +469,7 @@ def summarize(results, kernels, workloads, configs, meta):
 
 
 GP_HEAD = """
-set terminal pngcairo size 1000,650 font ",11" noenhanced
+set terminal pngcairo size 1100,650 font ",11" noenhanced
 set grid
 set key outside right top box
 """
@@ -513,21 +524,30 @@ plot for [i=0:%(last)d] "%(dat)s" index i using 1:2 lw 2 pt 1+i%%7 \\
     dt 1+int(i/8) title columnheader(1)
 unset logscale x
 set output "%(out)s/%(bar)s"
-set title %(btitle)s
-set ylabel "I/O latency, submission to completion (µs)"
+set multiplot layout 1,2 title %(btitle)s
+unset title
 set xlabel "configuration"
 set yrange [0:*]
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
 set xtics rotate by -30 left
-plot "%(bars)s" using 2:xtic(1) title "p50", "" using 3 title "p99"
-unset style data
-set style data linespoints
+set style fill solid 0.8 border -1
+set boxwidth 0.6
+set key off
+set offsets 0.5, 0.5, graph 0.08, 0
+set ylabel "p50 latency, submission to completion (µs)"
+plot "%(bars)s" using 0:2:xtic(1) with boxes lc 1, \\
+     "" using 0:2:(sprintf("%%.1f", $2)) with labels offset 0,0.7 font ",9"
+set ylabel "p99 latency, submission to completion (µs)"
+plot "%(bars)s" using 0:3:xtic(1) with boxes lc 2, \\
+     "" using 0:3:(sprintf("%%.0f", $3)) with labels offset 0,0.7 font ",9"
+unset multiplot
+set offsets 0, 0, 0, 0
+set xtics norotate
+set key outside right top box
 """ % {"out": outdir, "cdf": cdf_png, "bar": bar_png, "dat": dat,
                 "bars": bars, "last": max(len(present) - 1, 0),
                 "title": _gp_str("Latency CDF, " + title),
-                "btitle": _gp_str("p50 / p99 latency, " + title)})
+                "btitle": _gp_str("p50 / p99 latency (median of %d run(s)), "
+                                  % meta["runs"] + title)})
             pngs += [cdf_png, bar_png]
         idle = [c for c in configs if res.get(c.name) and
                 idle_med(res[c.name])[0] is not None]
@@ -549,12 +569,16 @@ set xtics rotate by -30 left
 set style fill solid 0.8 border -1
 set boxwidth 0.6
 set key off
+set offsets 0.5, 0.5, graph 0.08, 0
 plot "%(dat)s" using 0:2:xtic(1) with boxes title "median", \\
-     "" using 0:2:3:4 with yerrorbars lc black pt 0 title "min-max"
+     "" using 0:2:3:4 with yerrorbars lc black pt 0 title "min-max", \\
+     "" using 0:4:(sprintf("%%.3f", $2)) with labels offset 0,0.8 font ",9"
+set offsets 0, 0, 0, 0
 set key outside right top box
 """ % {"out": outdir, "png": png, "dat": dat, "secs": meta["idle_secs"],
-                "title": _gp_str("Idle host CPU, %s, kernel %s" % (
-                    disk, releases[k]))})
+                "title": _gp_str("Idle host CPU (median, error bars min-max "
+                                 "of %d run(s)), %s, kernel %s" % (
+                                     meta["runs"], disk, releases[k]))})
             pngs.append(png)
         if not pngs:
             continue
@@ -591,6 +615,33 @@ def git_rev():
         return "unknown"
 
 
+def report(results, meta, configs, outdir):
+    """Write summary.md, results.json and the plots; return the summary."""
+    series = list(meta["kernels"])
+    summary = summarize(results, series, meta["workloads"], configs, meta)
+    pngs = plots(results, series, meta["kernels"], meta["workloads"],
+                 configs, meta, outdir)
+    if pngs:
+        summary += "\nPlots: " + ", ".join(pngs) + "\n"
+    if meta["failures"]:
+        summary += ("\nFailed runs (left out): " +
+                    ", ".join(meta["failures"]) + "\n")
+    with open(os.path.join(outdir, "summary.md"), "w") as f:
+        f.write(summary + "\n")
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump({"meta": meta, "results": results}, f, indent=1)
+    return summary
+
+
+def replot(outdir):
+    with open(os.path.join(outdir, "results.json")) as f:
+        data = json.load(f)
+    meta = data["meta"]
+    configs = [Config(**c) for c in meta["configs"].values()]
+    print(report(data["results"], meta, configs, outdir))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
@@ -623,7 +674,12 @@ def main():
                    "\n(default: all with --full, else " +
                    ", ".join(QUICK_WORKLOADS) + ")")
     p.add_argument("--out", help="results directory")
+    p.add_argument("--replot", metavar="DIR",
+                   help="only rewrite DIR's summary.md and plots from its "
+                   "results.json")
     a = p.parse_args()
+    if a.replot:
+        return replot(a.replot)
     allc = [c.name for c in CONFIGS]
     if a.configs:
         want = a.configs.split(",")
@@ -743,18 +799,7 @@ def main():
             "configs": {c.name: dataclasses.asdict(c) for c in configs},
             "workloads": workloads, "failures": failures,
             "kernels": {k.series: k.release for k in kernels}}
-    series = [k.series for k in kernels]
-    summary = summarize(results, series, workloads, configs, meta)
-    pngs = plots(results, series, meta["kernels"], workloads, configs,
-                 meta, outdir)
-    if pngs:
-        summary += "\nPlots: " + ", ".join(pngs) + "\n"
-    if failures:
-        summary += "\nFailed runs (left out): " + ", ".join(failures) + "\n"
-    with open(os.path.join(outdir, "summary.md"), "w") as f:
-        f.write(summary + "\n")
-    with open(os.path.join(outdir, "results.json"), "w") as f:
-        json.dump({"meta": meta, "results": results}, f, indent=1)
+    summary = report(results, meta, configs, outdir)
     print(summary)
     log("summary: %s/summary.md (%s)" % (outdir, hms(time.time() - t0)))
     return 1 if failures else 0
