@@ -38,6 +38,13 @@ def _installed():
     return r.returncode == 0 and "ok installed" in r.stdout
 
 
+def _known():
+    """Installed, half-installed or with config files left."""
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", PKG],
+                       capture_output=True, text=True)
+    return r.returncode == 0 and "not-installed" not in r.stdout
+
+
 def _modinfo(release, mod):
     return subprocess.run(["modinfo", "-k", release, "-n", mod],
                           capture_output=True, text=True).stdout.strip()
@@ -151,8 +158,8 @@ def install_purge(ctx):
         raise Skip("needs root to install a package")
     kernels = [ctx.kernel(k) for k in KERNELS]
     ver = _version()
-    if _installed():
-        ctx.note("%s was installed before the test: purged first" % PKG)
+    if _known():
+        ctx.note("%s was on the system before the test: purged first" % PKG)
         r = _apt("purge", PKG)
         if r.returncode:
             raise Fail("cannot purge the old %s:\n%s" % (PKG, r.stdout[-2000:]))
@@ -187,6 +194,8 @@ def install_purge(ctx):
             check(any("/updates/dkms/" in p for p in ird),
                   "%s: initramfs has no virtio_blk from updates/dkms "
                   "(has %s)" % (kernels[-1].release, ird))
+            ctx.note("update-initramfs -k %s: %s" % (kernels[-1].release,
+                                                     ", ".join(ird)))
         for k in kernels:
             log = _guest(ctx, k, cpuidle=True)
             check("driver: ours" in log,
@@ -211,7 +220,7 @@ def install_purge(ctx):
     if r.returncode:
         raise Fail("apt-get purge failed:\n%s%s" % (r.stdout[-3000:],
                                                    r.stderr[-2000:]))
-    check(not _installed(), "%s still installed after purge" % PKG)
+    check(not _known(), "%s still known to dpkg after purge" % PKG)
     for p in (CONF, "/usr/src/%s-%s" % (NAME, ver), "/var/lib/dkms/" + NAME,
               "/usr/sbin/vblkstat",
               "/usr/share/dkms/modules_to_force_install/" + NAME):
@@ -228,6 +237,7 @@ def install_purge(ctx):
         check(ird and all("/kernel/drivers/block/" in p for p in ird),
               "%s: initramfs after purge has %s" % (kernels[-1].release,
                                                     ird))
+        ctx.note("after purge, initramfs: %s" % ", ".join(ird))
     log = _guest(ctx, kernels[-1], cpuidle=False)
     check("driver: in-tree" in log,
           "after purge modprobe still loads ours:\n%s" % log[-1500:])

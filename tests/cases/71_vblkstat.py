@@ -223,7 +223,7 @@ def _guest(series):
                  "virtio_blk.ko": build.module(k, "virtio_blk"),
                  "vbp_hints.ko": build.module(k, "vbp_hints")}
         r = ctx.vm_ok(k, GUEST, files=files, timeout=480,
-                      disks=[vm.Disk(size="64M", num_queues=3)])
+                      disks=[vm.Disk(size="64M", num_queues=2)])
         for name, qtype in (("irq", "default"), ("poll", "poll")):
             fio_ios = fio_job(r, name)["read"]["total_ios"]
             check(fio_ios == 2048, "fio %s did %d I/Os" % (name, fio_ios))
