@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 import build
 from caselib import ROOT, Fail, case, check, fio_job
@@ -124,6 +125,21 @@ def fake(ctx):
         check(rep["interval_s"] > 0 and rep["disks"][0]["ios"] == 0 and
               rep["disks"][0]["iops"] == 0,
               "idle interval not zero: %s" % ln)
+    # a counter reset (written 0) between two samples counts from zero
+    q0 = os.path.join(root, "virtio-blk-poll", "vda", "q0", "stats")
+    p = subprocess.Popen(["sh", TOOL, "-j", "-D", "1", "3"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=dict(os.environ,
+                                             VBLKSTAT_DEBUGFS=root))
+    time.sleep(1.5)
+    _write(q0, [("type", "default")] +
+           list(zip(QSTAT, (40, 40, 0, 40, 37, 0, 0, 0))))
+    out, err = p.communicate(timeout=60)
+    reps = [json.loads(ln) for ln in out.splitlines()]
+    ios = [rep["disks"][0]["ios"] for rep in reps]
+    check(p.returncode == 0 and len(reps) == 3 and sum(ios) == 37 and
+          min(ios) >= 0,
+          "after a reset to 37 completions, reports say %s (%s)" % (ios, err))
     errs = [(["-d", "vdz"], 1, "no disk 'vdz'"),
             (["0"], 2, "interval must be"),
             (["1", "x"], 2, "count must be"),
