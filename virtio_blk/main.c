@@ -702,14 +702,35 @@ static void virtblk_remove(struct virtio_device *vdev)
 }
 
 #ifdef CONFIG_PM_SLEEP
+/*
+ * Wait for the requests in flight to finish.  Polled requests finish only
+ * when somebody polls, and the tasks that would have are already frozen
+ * by now: reap the poll queues ourselves while waiting.
+ */
+static unsigned int virtblk_freeze_wait(struct virtblk_dev *vblk)
+{
+	struct request_queue *q = vblk->disk->queue;
+	unsigned int i, n = virtblk_qmap_total(&vblk->split);
+	unsigned int reaped = 0;
+
+	blk_freeze_queue_start(q);
+	while (!blk_mq_freeze_queue_wait_timeout(q, msecs_to_jiffies(5))) {
+		for (i = 0; i < n; i++)
+			if (vblk->vqs[i].poll)
+				reaped += virtblk_reap_vq(&vblk->vqs[i], NULL);
+	}
+	return reaped;
+}
+
 static int virtblk_freeze(struct virtio_device *vdev)
 {
 	struct virtblk_dev *vblk = vdev->priv;
 	struct request_queue *q = vblk->disk->queue;
 	struct vbp_rq_list orphans = { };
+	unsigned int reaped;
 
 	/* Let in-flight I/O finish (resets still allowed), then hold new. */
-	blk_mq_freeze_queue(q);
+	reaped = virtblk_freeze_wait(vblk);
 	virtblk_block_resets(vblk);
 	blk_mq_quiesce_queue_nowait(q);
 	blk_mq_unfreeze_queue(q);
@@ -718,6 +739,9 @@ static int virtblk_freeze(struct virtio_device *vdev)
 	flush_work(&vblk->config_work);
 	virtblk_del_vqs(vblk, &orphans);
 	virtblk_fail_orphans(vblk, &orphans, true);
+	dev_info(&vdev->dev,
+		 "%s: virtqueues released for suspend (%u polled request(s) reaped)\n",
+		 vblk->disk->disk_name, reaped);
 	return 0;
 }
 
@@ -735,6 +759,8 @@ static int virtblk_restore(struct virtio_device *vdev)
 	virtblk_unblock_resets(vblk);
 	blk_mq_unquiesce_queue(q);
 	blk_mq_kick_requeue_list(q);
+	dev_info(&vdev->dev, "%s: virtqueues restored after resume\n",
+		 vblk->disk->disk_name);
 	return 0;
 }
 #endif

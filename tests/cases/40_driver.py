@@ -3,9 +3,11 @@
 matrix, polled I/O without interrupts, device features, queue maps and
 parameter validation.  Every case runs on both Debian kernels."""
 
+import os
+import re
 
-from caselib import (KERNELS, RESIZE_SCRIPT, case, check, fio_job,
-                     resize_when_ready)
+from caselib import (KERNELS, RESIZE_SCRIPT, ROOT, case, check, fio_job,
+                     resize_when_ready, run)
 from vm import Disk
 
 # fio write + crc32c verify, then a read-back of the same pattern from a
@@ -393,3 +395,225 @@ for _k in KERNELS + ("debug",):
     for _h in (0, 1):
         case("driver/unbind-during-io/%s/%s" % (_k, "poll" if _h else "irq"),
              group="debug" if _k == "debug" else "driver")(_unbind(_k, _h))
+
+
+# PM freeze/restore with poll queues and I/O in flight: suspend-to-idle
+# with pm_test=devices runs every device's freeze callback, waits 5 s
+# and restores them.  The 9p shares (host /usr, /in, /out) do not survive
+# that (their driver has no freeze/restore), so everything the script needs
+# afterwards is copied to tmpfs first, its output goes to the console, and
+# it powers off itself with its verdict on the console.  The script is one
+# function, so the shell has read all of it from 9p before it starts.
+SUSPEND = r'''
+suspend_test() {
+vbp_wait_dev /dev/vda
+[ -w /sys/power/pm_test ] || fail "no /sys/power/pm_test"
+grep -qw freeze /sys/power/state || fail "no suspend-to-idle: $(cat /sys/power/state)"
+mkdir -p /tmp/t
+ld=/lib64/ld-linux-x86-64.so.2
+for l in $($ld --list /usr/bin/fio | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
+	cp "$l" /tmp/t/ || fail "copy $l"
+done
+cp $ld /tmp/t/ld.so && cp /usr/bin/fio /tmp/t/fio || fail "copy fio"
+# fio looks up locale files under /usr whatever LC_ALL says: hide them.
+mount -t tmpfs none /usr/lib/locale && mount -t tmpfs none /usr/share/locale ||
+	fail "cannot hide the locale directories"
+tfio() { LC_ALL=C LANG=C /tmp/t/ld.so --library-path /tmp/t /tmp/t/fio "$@"; }
+v="--filename=/dev/vda --direct=1 --bs=4k --verify=crc32c --verify_fatal=1"
+tfio --name=pre $v --rw=randwrite --size=8M --ioengine=libaio --iodepth=8 \
+	> /tmp/pre.log 2>&1 || { cat /tmp/pre.log; fail "write before suspend"; }
+busy() {	# busy NAME OFFSET ENGINE...
+	n=$1; o=$2; shift 2
+	tfio --name=$n --filename=/dev/vda --direct=1 --rw=randrw --bs=4k \
+		--offset=$o --size=16M --iodepth=16 --time_based --runtime=$BUSY \
+		"$@" > /tmp/$n.log 2>&1
+	echo $? > /tmp/$n.rc
+}
+# Their stdio must not stay on the 9p guest.log: a subshell exiting after
+# the resume would close it and wait forever on the dead 9p transport.
+busy polled 16M --ioengine=io_uring --hipri=1 > /dev/null 2>&1 &
+busy irq 32M --ioengine=libaio > /dev/null 2>&1 &
+sleep 3
+echo devices > /sys/power/pm_test || fail "pm_test"
+# From here on, nothing may touch 9p.
+exec > /dev/console 2>&1
+fail() { echo "FAIL: $*"; echo "VBP-GUEST-RC: 1"; poweroff -f; sleep 10; }
+echo "vbp: suspending"
+echo freeze > /sys/power/state || fail "suspend-to-idle failed"
+echo "vbp: resumed"
+dmesg | grep -q "vda: virtqueues released for suspend" || fail "freeze did not run"
+dmesg | grep -q "vda: virtqueues restored after resume" || fail "restore did not run"
+dmesg | grep "virtqueues released"
+t=0
+while [ ! -e /tmp/polled.rc ] || [ ! -e /tmp/irq.rc ]; do
+	t=$((t + 1))
+	if [ $t -gt 60 ]; then
+		for p in $(ls /proc | grep '^[0-9]'); do
+			case "$(cat /proc/$p/comm 2>/dev/null)" in
+			fio|ld.so|sh) ;;
+			*) continue ;;
+			esac
+			for k in /proc/$p/task/*; do
+				echo "== $k $(cat $k/comm) $(cut -d' ' -f3 $k/stat)"
+				cat $k/stack
+			done
+		done
+		cat /sys/kernel/debug/virtio-blk-poll/vda/q*/stats
+		fail "I/O started before the suspend did not finish"
+	fi
+	sleep 1
+done
+for n in polled irq; do
+	[ "$(cat /tmp/$n.rc)" = 0 ] || { cat /tmp/$n.log; fail "$n I/O failed across suspend"; }
+	grep -q "io=" /tmp/$n.log || { cat /tmp/$n.log; fail "$n: no fio summary"; }
+done
+tfio --name=pre $v --rw=randwrite --size=8M --ioengine=libaio --iodepth=8 \
+	--verify_only=1 > /tmp/post.log 2>&1 || { cat /tmp/post.log; fail "data written before suspend is gone"; }
+tfio --name=after $v --rw=randwrite --offset=48M --size=8M \
+	--ioengine=io_uring --hipri=1 --iodepth=8 > /tmp/after.log 2>&1 ||
+	{ cat /tmp/after.log; fail "polled I/O after resume"; }
+echo "vbp: suspend test passed"
+echo "VBP-GUEST-RC: 0"
+poweroff -f
+}
+suspend_test
+'''
+
+
+def _suspend(kernel):
+    def fn(ctx):
+        r = ctx.vm_ok(kernel, SUSPEND, driver="ours", params="poll_queues=1",
+                      env={"BUSY": 14},
+                      disks=[Disk(size="64M", num_queues=2)], timeout=300)
+        check("vbp: suspend test passed" in r.console,
+              "no verdict from after the resume")
+        seen = sorted({ln.split("]", 1)[-1].strip()
+                       for ln in r.console.splitlines()
+                       if "virtqueues released" in ln})
+        for ln in seen:
+            ctx.note(ln)
+    return fn
+
+
+for _k in KERNELS + ("debug",):
+    case("driver/suspend-resume/" + _k,
+         group="debug" if _k == "debug" else "driver")(_suspend(_k))
+
+
+# Probe failure unwinding (debug kernel: fault injection, KASAN, lockdep,
+# kmemleak).  The disk is unbound, then bound again with the Nth slab
+# allocation of the bind (that is, of our probe and what it calls) made to
+# fail, for N = 1, 2, ... until the probe no longer reaches an N-th
+# injection site.  Every failed probe must unwind cleanly: no report in
+# the kernel log, no object leaked by the probe path, and afterwards the
+# disk binds, keeps the data written before, and works.
+PROBE_FAIL = r'''
+vbp_wait_dev /dev/vda
+drv=/sys/bus/virtio/drivers/virtio_blk
+dev=$(basename "$(readlink -f /sys/block/vda/device)")
+c="--name=pre --filename=/dev/vda --direct=1 --rw=randwrite --bs=4k --size=8M --verify=crc32c --verify_fatal=1"
+vbp_fio pre $c --ioengine=libaio --iodepth=8
+echo "$dev" > $drv/unbind || fail "unbind $dev"
+F=/sys/kernel/debug/failslab
+K=/sys/kernel/debug/kmemleak
+[ -d $F ] || fail "no failslab in debugfs"
+[ -e $K ] || fail "no kmemleak in debugfs"
+echo N > $F/ignore-gfp-wait
+echo 0 > $F/verbose
+echo clear > $K
+n=0; failed=0; survived=0
+while :; do
+	n=$((n + 1))
+	[ $n -gt $MAX ] && fail "the probe still reaches injection site $n"
+	out=$(/in/fail_nth_write $n $drv/bind "$dev")
+	rc=$?
+	[ $rc = 2 ] && fail "fail_nth_write $n: $out"
+	if [ -b /dev/vda ]; then
+		[ $rc = 0 ] && survived=$((survived + 1))
+		echo "$dev" > $drv/unbind || fail "unbind after site $n"
+	else
+		[ $rc = 0 ] || fail "bind without injection failed: $out"
+		failed=$((failed + 1))
+	fi
+	[ $rc = 1 ] && break
+done
+vbp_log "probe: $n injection sites, $failed failed probes, $survived survived"
+vbp_result sites $n
+vbp_result failed $failed
+echo Y > $F/ignore-gfp-wait
+echo "$dev" > $drv/bind || fail "final bind"
+vbp_wait_dev /dev/vda
+vbp_fio verify $c --ioengine=libaio --iodepth=8 --verify_only=1
+vbp_fio after --name=after --filename=/dev/vda --direct=1 --rw=randwrite \
+	--bs=4k --offset=16M --size=8M --verify=crc32c --verify_fatal=1 \
+	--ioengine=io_uring --hipri=1 --iodepth=8
+echo scan > $K; sleep 6; echo scan > $K
+cat $K > $VBP_OUT/kmemleak.txt
+vbp_unload
+'''
+
+# Allocation helpers, skipped when looking for who allocated a leak.
+ALLOC_FRAMES = re.compile(r"^(__?k[mvz]?alloc|__kmalloc|kmem_cache_alloc|"
+                          r"kstrdup|kvasprintf|kasprintf|kmemdup|krealloc|"
+                          r"__do_kmalloc|kvmalloc|__kvmalloc)")
+# Virtio core code the driver calls to build its virtqueues: what it
+# allocates for us is ours to free (virtblk_del_vqs()).
+VIRTIO_FRAMES = re.compile(r"^(vp_|vring_|virtqueue_|__vring|vm_find|"
+                           r"virtio_|setup_vq|vp_modern_)")
+
+
+def _leak_owner(obj):
+    """'ours' if the innermost non-allocator frames of a kmemleak report
+    lead, through the virtio core only, to our module; else the name of
+    the function that made the allocation."""
+    frames = []
+    grab = False
+    for ln in obj.splitlines():
+        ln = ln.strip()
+        if ln.startswith("backtrace"):
+            grab = True
+        elif grab and ln:
+            frames.append(ln.split("] ", 1)[-1])
+    for f in frames:
+        name = f.split("+", 1)[0]
+        if ALLOC_FRAMES.match(name):
+            continue
+        if "[virtio_blk]" in f:
+            return "ours"
+        if VIRTIO_FRAMES.match(name):
+            continue
+        return name
+    return "?"
+
+
+def _probe_fail(ctx):
+    prog = os.path.join(ctx.dir, "fail_nth_write")
+    run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", prog,
+         os.path.join(ROOT, "tests", "progs", "fail_nth_write.c")])
+    # The genirq /proc code does not undo a partly failed registration of
+    # an interrupt's proc entries, and warns when the vector is freed; an
+    # injected failure there is the kernel's to handle, not the driver's.
+    r = ctx.vm_ok("debug", PROBE_FAIL, driver="ours", params="poll_queues=1",
+                  env={"MAX": 5000}, files={"fail_nth_write": prog},
+                  disks=[Disk(size="64M", num_queues=2)], timeout=900,
+                  allow_log=r"WARNING: .* at fs/proc/generic\.c:\d+ "
+                  r"remove_proc_entry")
+    res = results(r)
+    check(int(res["failed"]) >= 20,
+          "only %s probes failed under injection" % res["failed"])
+    owners = {}
+    for obj in (r.read("kmemleak.txt") or "").split("unreferenced object")[1:]:
+        o = _leak_owner(obj)
+        owners[o] = owners.get(o, 0) + 1
+    check("ours" not in owners,
+          "kmemleak: %d object(s) allocated by virtio_blk leaked "
+          "(kmemleak.txt)" % owners.get("ours", 0))
+    warns = sum("remove_proc_entry" in ln and "WARNING" in ln
+                for ln in r.console.splitlines())
+    ctx.note("%s injection sites in the probe, %s probes failed and "
+             "unwound, no leak of ours; kernel-side: %d genirq proc "
+             "warnings, kmemleak by allocator %s" % (
+                 res["sites"], res["failed"], warns, owners or "none"))
+
+
+case("driver/probe-failure/debug", group="debug")(_probe_fail)
