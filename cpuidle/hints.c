@@ -9,6 +9,7 @@
 #include <linux/percpu.h>
 
 #include "vbp_hints.h"
+#include "vbp_version.h"
 
 DEFINE_PER_CPU(struct vbp_hint_cpu, vbp_hint_cpu);
 EXPORT_PER_CPU_SYMBOL_GPL(vbp_hint_cpu);
@@ -17,5 +18,6 @@ atomic_t vbp_hint_consumers = ATOMIC_INIT(0);
 EXPORT_SYMBOL_GPL(vbp_hint_consumers);
 
 MODULE_DESCRIPTION("Per-CPU I/O completion hints for virtio-blk-poll");
+MODULE_VERSION(VBP_VERSION);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("virtio-blk-poll developers");

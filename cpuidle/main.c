@@ -38,6 +38,7 @@
 #include "vbp_compat_cpuidle.h"
 #include "vbp_hints.h"
 #include "window.h"
+#include "vbp_version.h"
 
 /* Polling iterations between two clock readings. */
 #define HALTPOLL_IO_RELAX_COUNT	50
@@ -527,5 +528,6 @@ module_init(haltpoll_io_init);
 module_exit(haltpoll_io_exit);
 
 MODULE_DESCRIPTION("cpuidle driver polling for virtio-blk I/O completions before halting");
+MODULE_VERSION(VBP_VERSION);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("virtio-blk-poll developers");

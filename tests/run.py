@@ -11,6 +11,12 @@ returning.  The run ends with the line "N passed, N failed".
     python3 tests/run.py --quick         the fast subset
     python3 tests/run.py --only PATTERN  cases whose name contains PATTERN
     python3 tests/run.py --list          list the cases
+    python3 tests/run.py -j 2            run two cases at a time
+
+Cases run VMs under single-threaded TCG, one host CPU each, so by default
+as many run at once as the host has CPUs (VBP_JOBS or -j overrides).
+Cases of the "build" and "package" groups change the host (DKMS trees,
+installed packages) and never run at the same time as each other.
 """
 
 import argparse
@@ -20,8 +26,10 @@ import glob
 import importlib.util
 import os
 import sys
+import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "vm"))
@@ -48,7 +56,14 @@ def main():
                    "this glob); repeatable")
     p.add_argument("--list", action="store_true", help="list cases and exit")
     p.add_argument("--out", help="results directory")
+    p.add_argument("-j", "--jobs", type=int,
+                   default=int(os.environ.get("VBP_JOBS", 0)) or
+                   os.cpu_count() or 1,
+                   help="cases run at once (default: VBP_JOBS or the "
+                   "number of CPUs)")
     a = p.parse_args()
+    if a.jobs < 1:
+        p.error("--jobs must be at least 1")
 
     cases = load_cases()
     sel = []
@@ -72,41 +87,62 @@ def main():
     outroot = a.out or os.path.join(caselib.ROOT, "results",
                                     "check-" + stamp)
     os.makedirs(outroot, exist_ok=True)
-    print("running %d test cases, results in %s (accel: %s)" % (
-        len(sel), outroot, caselib.accel_name()), flush=True)
+    print("running %d test cases, %d at a time, results in %s (accel: %s)"
+          % (len(sel), a.jobs, outroot, caselib.accel_name()), flush=True)
 
     passed = failed = skipped = 0
     failures = []
     t_all = time.time()
-    for i, c in enumerate(sel, 1):
+    host_lock = threading.Lock()     # build/package cases: one at a time
+    out_lock = threading.Lock()
+    done = [0]
+
+    def run_case(c):
         ctx = caselib.Context(c.name, outroot)
         t0 = time.time()
-        print("[%2d/%d] %-48s ..." % (i, len(sel), c.name), end="",
-              flush=True)
+        err = None
+        lock = host_lock if c.group in ("build", "package") else None
         try:
-            c.fn(ctx)
-            status = "PASS"
+            if lock:
+                lock.acquire()
+            try:
+                c.fn(ctx)
+                status = "PASS"
+            finally:
+                if lock:
+                    lock.release()
         except caselib.Skip as e:
             status = "SKIP"
             ctx.note("skipped: %s" % e)
         except Exception as e:  # any failure of the case
             status = "FAIL"
-            msg = str(e) if isinstance(e, caselib.EXPECTED) else \
+            err = str(e) if isinstance(e, caselib.EXPECTED) else \
                 traceback.format_exc()
-            failures.append((c.name, msg))
         dt = time.time() - t0
-        print(" %s (%.1fs)" % (status, dt), flush=True)
-        for n in ctx.notes:
-            print("        " + n, flush=True)
+        with out_lock:
+            done[0] += 1
+            print("[%3d/%d] %-52s %s (%.1fs)" % (done[0], len(sel), c.name,
+                                                status, dt), flush=True)
+            for n in ctx.notes:
+                print("        " + n, flush=True)
+            if err:
+                print("\n".join("        | " + ln
+                                 for ln in err.splitlines()), flush=True)
+        return c.name, status, err
+
+    if a.jobs == 1:
+        outcomes = [run_case(c) for c in sel]
+    else:
+        with ThreadPoolExecutor(max_workers=a.jobs) as pool:
+            outcomes = list(pool.map(run_case, sel))
+    for name, status, err in outcomes:
         if status == "PASS":
             passed += 1
         elif status == "SKIP":
             skipped += 1
         else:
             failed += 1
-            print("\n".join("        | " + ln
-                            for ln in failures[-1][1].splitlines()),
-                  flush=True)
+            failures.append((name, err))
 
     print("\nfinished in %.0fs; results in %s" % (time.time() - t_all,
                                                    outroot))

@@ -18,6 +18,7 @@
 #include <linux/string_helpers.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include "vbp_version.h"
 
 /* Minor numbers per disk: the whole disk plus 15 partitions. */
 #define VIRTBLK_PART_SHIFT	4
@@ -849,5 +850,6 @@ module_init(virtblk_init);
 module_exit(virtblk_exit);
 
 MODULE_DESCRIPTION("Virtio block driver with polled queues");
+MODULE_VERSION(VBP_VERSION);
 MODULE_AUTHOR("virtio-blk-poll developers");
 MODULE_LICENSE("GPL");

@@ -90,7 +90,9 @@ def _dkms(series):
                   "-k", k.release]
         updates = os.path.join(k.moddir, "updates", "dkms")
         try:
-            run(["dkms", "install", "--force"] + common)
+            # No --force: our modules declare a version and the in-tree
+            # one does not, which is what lets DKMS replace it.
+            run(["dkms", "install"] + common)
             got = subprocess.run(["modinfo", "-k", k.release, "-n",
                                   "virtio_blk"], capture_output=True,
                                  text=True).stdout.strip()
@@ -117,3 +119,19 @@ def _dkms(series):
 
 for _k in ("6.1", "6.12"):
     case("build/dkms/" + _k, group="build")(_dkms(_k))
+
+
+@case("build/version", quick=True, group="build")
+def version(ctx):
+    """Every module declares the package version of dkms.conf."""
+    with open(os.path.join(ROOT, "include", "vbp_version.h")) as f:
+        hv = re.search(r'#define VBP_VERSION "([^"]+)"', f.read()).group(1)
+    check(hv == _version(), "include/vbp_version.h says %s, dkms.conf %s"
+          % (hv, _version()))
+    k = vm.find_kernel("6.12")
+    import build
+    for m in ("virtio_blk", "vbp_hints", "cpuidle_haltpoll_io"):
+        got = run(["modinfo", "-F", "version", build.module(k, m)]).stdout
+        check(got.strip() == hv, "%s.ko declares version %r, want %s"
+              % (m, got.strip(), hv))
+    ctx.note("version %s in dkms.conf, the header and all modules" % hv)
