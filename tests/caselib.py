@@ -102,6 +102,16 @@ def fio_job(result, name):
     return data["jobs"][0]
 
 
+def results(r):
+    """The guest's vbp_result KEY VALUE lines (/out/results.txt) as a
+    dict of strings."""
+    out = {}
+    for ln in (r.read("results.txt") or "").splitlines():
+        k, _, v = ln.partition("=")
+        out[k] = v
+    return out
+
+
 def run(cmd, **kw):
     """Run a host command; Fail with its output if it fails."""
     r = subprocess.run(cmd, capture_output=True, text=True, **kw)

@@ -7,7 +7,7 @@ import os
 import re
 
 from caselib import (KERNELS, RESIZE_SCRIPT, ROOT, case, check, fio_job,
-                     resize_when_ready, run)
+                     resize_when_ready, results, run)
 from vm import Disk
 
 # fio write + crc32c verify, then a read-back of the same pattern from a
@@ -32,13 +32,6 @@ vbp_fio readback --name=rand4k $common --rw=randwrite --bs=4k --size=16M \
 grep -H . /sys/block/vda/mq/*/cpu_list
 '''
 
-
-def results(r):
-    out = {}
-    for ln in (r.read("results.txt") or "").splitlines():
-        k, _, v = ln.partition("=")
-        out[k] = v
-    return out
 
 
 def _verify(kernel, packed, nq, poll):

@@ -10,7 +10,7 @@ import os
 
 import build
 import vm
-from caselib import KERNELS, Fail, case, fio_job
+from caselib import KERNELS, Fail, case, fio_job, results
 from vm import Disk
 
 MODS = ("vbp_hints", "cpuidle_haltpoll_io")
@@ -313,10 +313,7 @@ def _hints(kernel):
         r = ctx.vm_ok(k, HINTS, driver="ours",
                       files=_files(ctx, k, inject=False),
                       disks=[Disk(size="64M", num_queues=2)])
-        res = {}
-        for ln in r.read("results.txt", "").splitlines():
-            key, _, v = ln.partition("=")
-            res[key] = v
+        res = results(r)
         if res.get("service_after") != res.get("service_ns"):
             raise Fail("hints changed while no consumer was loaded: %s -> %s"
                        % (res.get("service_ns"), res.get("service_after")))

@@ -13,7 +13,7 @@ faults/` without make ("--only 'faults/*/6.12'" for one kernel).
 import os
 import time
 
-from caselib import case, check, fio_job
+from caselib import case, check, fio_job, results
 from vm import Disk, HarnessError, device_add_cmd
 
 KERNELS3 = ("6.1", "6.12", "debug")
@@ -85,13 +85,6 @@ fault_host_step() {
 }
 '''
 
-
-def results(r):
-    out = {}
-    for ln in (r.read("results.txt") or "").splitlines():
-        k, _, v = ln.partition("=")
-        out[k] = v
-    return out
 
 
 def host_steps(**steps):
