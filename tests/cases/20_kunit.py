@@ -18,6 +18,7 @@ loaded with fail=1.
 import glob
 import os
 import re
+import threading
 
 import build
 from caselib import ROOT, Fail, Skip, case, check
@@ -91,6 +92,7 @@ def parse_ktap(text):
 # ------------------------------------------------------------ the guest
 
 _runs = {}
+_runs_lock = threading.Lock()
 
 
 def _module_files(k, names):
@@ -103,7 +105,13 @@ def _module_files(k, names):
 
 
 def run_suites(ctx):
-    """Boot the debug kernel once per process and run every suite."""
+    """Boot the debug kernel once per process and run every suite; cases
+    running at the same time wait for that one run."""
+    with _runs_lock:
+        return _run_suites(ctx)
+
+
+def _run_suites(ctx):
     if "result" in _runs:
         return _runs["result"]
     _runs["result"] = None
