@@ -150,34 +150,29 @@ static const struct file_operations virtblk_dev_fops = {
 	.release	= single_release,
 };
 
-static void virtblk_set_stall(struct virtblk_dev *vblk, u8 stall)
+/* Leave a queue's fault setting as it is, for virtblk_set_faults(). */
+#define VIRTBLK_FAULT_KEEP	-1
+
+/*
+ * Set the stall (enum virtblk_stall) and bogus-id (enum virtblk_inject_id)
+ * injection of every queue; VIRTBLK_FAULT_KEEP leaves one unchanged.
+ */
+static void virtblk_set_faults(struct virtblk_dev *vblk, int stall,
+			       int inject_id)
 {
 	unsigned int i, n = virtblk_qmap_total(&vblk->split);
 	unsigned long flags;
 
 	for (i = 0; i < n; i++) {
-		spin_lock_irqsave(&vblk->vqs[i].lock, flags);
-		vblk->vqs[i].stall = stall;
-		spin_unlock_irqrestore(&vblk->vqs[i].lock, flags);
+		struct virtblk_vq *bvq = &vblk->vqs[i];
+
+		spin_lock_irqsave(&bvq->lock, flags);
+		if (stall != VIRTBLK_FAULT_KEEP)
+			bvq->stall = stall;
+		if (inject_id != VIRTBLK_FAULT_KEEP)
+			bvq->inject_id = inject_id;
+		spin_unlock_irqrestore(&bvq->lock, flags);
 	}
-}
-
-static void virtblk_set_inject_id(struct virtblk_dev *vblk, u8 what)
-{
-	unsigned int i, n = virtblk_qmap_total(&vblk->split);
-	unsigned long flags;
-
-	for (i = 0; i < n; i++) {
-		spin_lock_irqsave(&vblk->vqs[i].lock, flags);
-		vblk->vqs[i].inject_id = what;
-		spin_unlock_irqrestore(&vblk->vqs[i].lock, flags);
-	}
-}
-
-static void virtblk_clear_faults(struct virtblk_dev *vblk)
-{
-	virtblk_set_stall(vblk, VIRTBLK_STALL_NONE);
-	virtblk_set_inject_id(vblk, VIRTBLK_INJECT_NONE);
 }
 
 static ssize_t virtblk_inject_write(struct file *file, const char __user *ubuf,
@@ -195,15 +190,19 @@ static ssize_t virtblk_inject_write(struct file *file, const char __user *ubuf,
 	if (!strcmp(cmd, "reset"))
 		virtblk_schedule_reset(vblk, "requested through debugfs");
 	else if (!strcmp(cmd, "stall"))
-		virtblk_set_stall(vblk, VIRTBLK_STALL_ONCE);
+		virtblk_set_faults(vblk, VIRTBLK_STALL_ONCE, VIRTBLK_FAULT_KEEP);
 	else if (!strcmp(cmd, "hang"))
-		virtblk_set_stall(vblk, VIRTBLK_STALL_STICKY);
+		virtblk_set_faults(vblk, VIRTBLK_STALL_STICKY,
+				   VIRTBLK_FAULT_KEEP);
 	else if (!strcmp(cmd, "badid"))
-		virtblk_set_inject_id(vblk, VIRTBLK_INJECT_BADID);
+		virtblk_set_faults(vblk, VIRTBLK_FAULT_KEEP,
+				   VIRTBLK_INJECT_BADID);
 	else if (!strcmp(cmd, "dupid"))
-		virtblk_set_inject_id(vblk, VIRTBLK_INJECT_DUPID);
+		virtblk_set_faults(vblk, VIRTBLK_FAULT_KEEP,
+				   VIRTBLK_INJECT_DUPID);
 	else if (!strcmp(cmd, "clear"))
-		virtblk_clear_faults(vblk);
+		virtblk_set_faults(vblk, VIRTBLK_STALL_NONE,
+				   VIRTBLK_INJECT_NONE);
 	else
 		return -EINVAL;
 	dev_warn(&vblk->vdev->dev, "%s: debugfs fault injection: %s\n",

@@ -175,7 +175,8 @@ static int virtblk_add(struct virtqueue *vq, struct request *rq,
  * hints, provided its completion interrupt comes back to this CPU: the
  * hardware queue serves this CPU alone, and its vector follows the same
  * affinity.  Only while cpuidle_haltpoll_io is there to read the hints.
- * Called under bvq->lock, so the CPU cannot change underneath.
+ * Called under bvq->lock, so the CPU cannot change underneath; hint_ns is
+ * 0 from virtblk_prep() unless set here.
  */
 static void virtblk_hint_submit(struct virtblk_vq *bvq,
 				struct virtblk_req *vbr)
@@ -183,7 +184,6 @@ static void virtblk_hint_submit(struct virtblk_vq *bvq,
 	const struct cpumask *mask = bvq->hctx->cpumask;
 	unsigned int cpu;
 
-	vbr->hint_ns = 0;
 	if (bvq->poll || !vbp_hint_wanted())
 		return;
 	cpu = smp_processor_id();
