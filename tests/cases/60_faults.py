@@ -184,7 +184,7 @@ fault_pattern verify verify
 
 
 def _busmaster(kernel, poll):
-    engine = "--ioengine=io_uring --hipri=1" if poll else "--ioengine=libaio"
+    engine = _engine(poll)
     params = "poll_queues=%d" % (1 if poll else 0)
     cycles, off, on = 4, 1, 7
     env = {"ENGINE": engine, "CYCLES": cycles, "OFF": off, "ON": on,
@@ -369,18 +369,28 @@ def _throttle(v):
     return "throttled to 1 IOPS for %ds" % (IO_TIMEOUT + 5)
 
 
+def _engine(poll):
+    """fio engine options for polled or interrupt-driven I/O."""
+    return "--ioengine=io_uring --hipri=1" if poll else "--ioengine=libaio"
+
+
+def _run_ours(ctx, kernel, script, poll, **kw):
+    """Run script with our driver (poll_queues=poll, io_timeout=IO_TIMEOUT)
+    on a 64 MiB 2-queue disk, $ENGINE set for poll; the run must pass.
+    Returns the run and its results."""
+    r = ctx.vm_ok(kernel, script, driver="ours",
+                  params="poll_queues=%d io_timeout=%d" % (poll, IO_TIMEOUT),
+                  env={"ENGINE": _engine(poll)},
+                  disks=[Disk(size="64M", num_queues=2)], timeout=300, **kw)
+    return r, results(r)
+
+
 def _stopcont(kernel, poll, how="stop"):
-    engine = "--ioengine=io_uring --hipri=1" if poll else "--ioengine=libaio"
     step = _stop_cont if how == "stop" else _throttle
 
     def fn(ctx):
-        r = ctx.vm_ok(kernel, STOPCONT, driver="ours",
-                      params="poll_queues=%d io_timeout=%d" % (poll,
-                                                               IO_TIMEOUT),
-                      env={"ENGINE": engine},
-                      disks=[Disk(size="64M", num_queues=2)], timeout=300,
-                      during=host_steps(stall=step))
-        res = results(r)
+        r, res = _run_ours(ctx, kernel, STOPCONT, poll,
+                           during=host_steps(stall=step))
         if how == "throttle":
             check(int(res["timeouts"]) >= 1 and int(res["resets"]) >= 1,
                   "a 1 IOPS device for %ds caused no timeout: %s"
@@ -419,15 +429,8 @@ fault_pattern verify verify
 
 
 def _inject_stall(kernel, poll):
-    engine = "--ioengine=io_uring --hipri=1" if poll else "--ioengine=libaio"
-
     def fn(ctx):
-        r = ctx.vm_ok(kernel, INJECT_STALL, driver="ours",
-                      params="poll_queues=%d io_timeout=%d" % (poll,
-                                                               IO_TIMEOUT),
-                      env={"ENGINE": engine},
-                      disks=[Disk(size="64M", num_queues=2)], timeout=300)
-        res = results(r)
+        r, res = _run_ours(ctx, kernel, INJECT_STALL, poll)
         check(int(res["timeouts"]) >= 1 and int(res["resets"]) >= 1,
               "stall caused no timeout/reset: %s" % res)
         check(res["dead"] == "0" and res["failed"] == "0",
@@ -479,15 +482,8 @@ fault_pattern verify verify
 
 
 def _inject_hang(kernel, poll):
-    engine = "--ioengine=io_uring --hipri=1" if poll else "--ioengine=libaio"
-
     def fn(ctx):
-        r = ctx.vm_ok(kernel, INJECT_HANG, driver="ours",
-                      params="poll_queues=%d io_timeout=%d" % (poll,
-                                                               IO_TIMEOUT),
-                      env={"ENGINE": engine},
-                      disks=[Disk(size="64M", num_queues=2)], timeout=300)
-        res = results(r)
+        r, res = _run_ours(ctx, kernel, INJECT_HANG, poll)
         check(res["dead"] == "1", "disk not declared dead: %s" % res)
         check(int(res["failed"]) >= 1, "no request failed: %s" % res)
         check(int(res["resets"]) >= 3, "fewer than 3 resets: %s" % res)
