@@ -5,6 +5,7 @@
  *   /sys/kernel/debug/virtio-blk-poll/<disk>/device
  *   /sys/kernel/debug/virtio-blk-poll/<disk>/q<N>/stats
  *   /sys/kernel/debug/virtio-blk-poll/<disk>/inject      (write-only)
+ *   /sys/kernel/debug/virtio-blk-poll/config_override
  *
  * Each file lists "name value" lines; writing 0 to it resets its counters.
  * "inject" takes one command for recovery testing: "reset" schedules a
@@ -14,7 +15,15 @@
  * requeued, then failed, then the disk is declared dead), "badid" makes
  * the next reap of every queue see a used id that no request owns and
  * "dupid" one that was just completed (a misbehaving device: both must be
- * rejected with a message), "clear" ends all of these.  Per-queue
+ * rejected with a message), "clear" ends all of these.
+ *
+ * "config_override" replaces configuration values that QEMU cannot be made
+ * to offer (seg_max 1, a size_max below a page, MQ with one queue) for
+ * every device probed after the write: "seg_max=N size_max=N
+ * num_queues=N" (any subset), "clear" to end.  Reading it shows what is
+ * set.  Each probe that applies an override says so in the kernel log.
+ *
+ * Per-queue
  * counters are plain u64s updated under the queue lock the I/O path holds
  * anyway, so they cost no atomics.
  */
@@ -22,11 +31,166 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 static struct dentry *virtblk_dbg_root;
+
+/**
+ * struct virtblk_cfg_override - configuration values forced through debugfs
+ * @seg_max: forced seg_max, valid with @set_seg_max
+ * @size_max: forced size_max, valid with @set_size_max
+ * @num_queues: forced num_queues (as if MQ were offered), valid with
+ *	@set_num_queues
+ * @set_seg_max: @seg_max applies
+ * @set_size_max: @size_max applies
+ * @set_num_queues: @num_queues applies
+ *
+ * Locking: virtblk_cfg_lock; probes read a copy under it.
+ */
+struct virtblk_cfg_override {
+	u32 seg_max;
+	u32 size_max;
+	u16 num_queues;
+	bool set_seg_max;
+	bool set_size_max;
+	bool set_num_queues;
+};
+
+static DEFINE_MUTEX(virtblk_cfg_lock);
+static struct virtblk_cfg_override virtblk_cfg_forced;
+
+static struct virtblk_cfg_override virtblk_cfg_get(void)
+{
+	struct virtblk_cfg_override o;
+
+	mutex_lock(&virtblk_cfg_lock);
+	o = virtblk_cfg_forced;
+	mutex_unlock(&virtblk_cfg_lock);
+	return o;
+}
+
+void virtblk_debugfs_override_cfg(struct virtio_device *vdev,
+				  struct virtblk_cfg *cfg)
+{
+	struct virtblk_cfg_override o = virtblk_cfg_get();
+
+	if (o.set_seg_max) {
+		dev_warn(&vdev->dev, "debugfs config override: seg_max %u -> %u\n",
+			 cfg->has_seg_max ? cfg->seg_max : 0, o.seg_max);
+		cfg->has_seg_max = true;
+		cfg->seg_max = o.seg_max;
+	}
+	if (o.set_size_max) {
+		dev_warn(&vdev->dev, "debugfs config override: size_max %u -> %u\n",
+			 cfg->has_size_max ? cfg->size_max : 0, o.size_max);
+		cfg->has_size_max = true;
+		cfg->size_max = o.size_max;
+	}
+}
+
+void virtblk_debugfs_override_queues(struct virtio_device *vdev,
+				     u16 *num_queues)
+{
+	struct virtblk_cfg_override o = virtblk_cfg_get();
+
+	if (!o.set_num_queues)
+		return;
+	dev_warn(&vdev->dev, "debugfs config override: num_queues %u -> %u\n",
+		 *num_queues, o.num_queues);
+	*num_queues = o.num_queues;
+}
+
+static int virtblk_cfg_show(struct seq_file *m, void *unused)
+{
+	struct virtblk_cfg_override o = virtblk_cfg_get();
+
+	if (o.set_seg_max)
+		seq_printf(m, "seg_max=%u\n", o.seg_max);
+	if (o.set_size_max)
+		seq_printf(m, "size_max=%u\n", o.size_max);
+	if (o.set_num_queues)
+		seq_printf(m, "num_queues=%u\n", o.num_queues);
+	return 0;
+}
+
+static int virtblk_cfg_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, virtblk_cfg_show, NULL);
+}
+
+/* Parse "key=value ..." or "clear" into @o; the empty string is an error. */
+static int virtblk_cfg_parse(char *buf, struct virtblk_cfg_override *o)
+{
+	char *tok, *val;
+	bool any = false;
+	u32 v;
+	int err;
+
+	while ((tok = strsep(&buf, " \t\n"))) {
+		if (!*tok)
+			continue;
+		any = true;
+		if (!strcmp(tok, "clear")) {
+			memset(o, 0, sizeof(*o));
+			continue;
+		}
+		val = strchr(tok, '=');
+		if (!val)
+			return -EINVAL;
+		*val++ = '\0';
+		err = kstrtou32(val, 0, &v);
+		if (err)
+			return err;
+		if (!strcmp(tok, "seg_max")) {
+			o->seg_max = v;
+			o->set_seg_max = true;
+		} else if (!strcmp(tok, "size_max")) {
+			o->size_max = v;
+			o->set_size_max = true;
+		} else if (!strcmp(tok, "num_queues") && v <= U16_MAX) {
+			o->num_queues = v;
+			o->set_num_queues = true;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return any ? 0 : -EINVAL;
+}
+
+static ssize_t virtblk_cfg_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct virtblk_cfg_override o;
+	char *buf;
+	int err;
+
+	if (count > 128)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	mutex_lock(&virtblk_cfg_lock);
+	o = virtblk_cfg_forced;
+	err = virtblk_cfg_parse(buf, &o);
+	if (!err)
+		virtblk_cfg_forced = o;
+	mutex_unlock(&virtblk_cfg_lock);
+	kfree(buf);
+	return err ? err : count;
+}
+
+static const struct file_operations virtblk_cfg_fops = {
+	.owner		= THIS_MODULE,
+	.open		= virtblk_cfg_open,
+	.read		= seq_read,
+	.write		= virtblk_cfg_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
 
 static int virtblk_dbg_zero(const char __user *ubuf, size_t count)
 {
@@ -219,6 +383,8 @@ static const struct file_operations virtblk_inject_fops = {
 void virtblk_debugfs_init(void)
 {
 	virtblk_dbg_root = debugfs_create_dir("virtio-blk-poll", NULL);
+	debugfs_create_file("config_override", 0600, virtblk_dbg_root, NULL,
+			    &virtblk_cfg_fops);
 }
 
 void virtblk_debugfs_exit(void)

@@ -270,6 +270,7 @@ static void virtblk_read_cfg(struct virtio_device *vdev,
 			     secure_erase_sector_alignment,
 			     &cfg->secure_erase_sector_alignment);
 	}
+	virtblk_debugfs_override_cfg(vdev, cfg);
 }
 
 static const char * const virtblk_clamp_names[] = {
@@ -511,6 +512,7 @@ static int virtblk_setup_split(struct virtblk_dev *vblk)
 				 struct virtio_blk_config, num_queues,
 				 &dev_queues))
 		dev_queues = 1;
+	virtblk_debugfs_override_queues(vdev, &dev_queues);
 	if (!dev_queues) {
 		dev_err(&vdev->dev, "device offers MQ with zero queues\n");
 		return -EINVAL;

@@ -373,11 +373,29 @@ void virtblk_debugfs_add(struct virtblk_dev *vblk);
  * @vblk: the device
  */
 void virtblk_debugfs_remove(struct virtblk_dev *vblk);
+/**
+ * virtblk_debugfs_override_cfg() - apply config_override to limits input
+ * @vdev: the device being probed (named in the log)
+ * @cfg: values read from the device; seg_max and size_max may be replaced
+ */
+void virtblk_debugfs_override_cfg(struct virtio_device *vdev,
+				  struct virtblk_cfg *cfg);
+/**
+ * virtblk_debugfs_override_queues() - apply config_override to num_queues
+ * @vdev: the device being probed (named in the log)
+ * @num_queues: queues the device offers; may be replaced
+ */
+void virtblk_debugfs_override_queues(struct virtio_device *vdev,
+				     u16 *num_queues);
 #else
 static inline void virtblk_debugfs_init(void) { }
 static inline void virtblk_debugfs_exit(void) { }
 static inline void virtblk_debugfs_add(struct virtblk_dev *vblk) { }
 static inline void virtblk_debugfs_remove(struct virtblk_dev *vblk) { }
+static inline void virtblk_debugfs_override_cfg(struct virtio_device *vdev,
+						struct virtblk_cfg *cfg) { }
+static inline void virtblk_debugfs_override_queues(struct virtio_device *vdev,
+						   u16 *num_queues) { }
 #endif
 
 /**

@@ -807,6 +807,188 @@ def _manyq(kernel):
     return fn
 
 
+# debugfs config_override: geometries QEMU cannot offer.  The device is
+# rebound after each override so that the probe reads the forced values:
+# seg_max 1 with a one-page size_max, a size_max below a page (clamped,
+# with a warning), MQ with one queue (poll_queues=1 must fall back to
+# interrupts) and MQ with zero queues (probe refused with a message).
+CFGOVR = LIB + r"""
+vbp_wait_dev /dev/vda
+fault_pattern write pat
+ovr=$VBP_DBG/config_override
+vdev=$(basename "$(readlink -f /sys/block/vda/device)")
+drv=/sys/bus/virtio/drivers/virtio_blk
+echo bogus=1 > $ovr 2>/dev/null && fail "config_override took bogus=1"
+# rebind OVERRIDE: apply OVERRIDE, then unbind and bind the disk.
+rebind() {
+	echo clear > $ovr || fail "config_override clear"
+	echo "$1" > $ovr || fail "config_override $1"
+	vbp_log "config_override now: $(cat $ovr | tr '\n' ' ')"
+	echo $vdev > $drv/unbind || fail "unbind $vdev"
+	echo $vdev > $drv/bind
+}
+q=/sys/block/vda/queue
+# newlog: kernel messages since the last mark_log.
+mark_log() { since=$(dmesg | wc -l); }
+newlog() { dmesg | tail -n +$((since + 1)); }
+
+rebind "seg_max=1 size_max=4096"
+vbp_wait_dev /dev/vda
+vbp_result seg1_segments $(cat $q/max_segments)
+vbp_result seg1_segsize $(cat $q/max_segment_size)
+vbp_fio seg1 --name=seg1 --filename=/dev/vda --direct=1 --rw=randwrite \
+	--bs=64k --size=8M --offset=32M --verify=crc32c --verify_fatal=1 \
+	--ioengine=libaio --iodepth=8
+vbp_fio seg1ua --name=seg1ua --filename=/dev/vda --direct=1 --rw=write \
+	--bs=12k --size=3M --offset=40M --verify=crc32c --verify_fatal=1 \
+	--ioengine=libaio --iodepth=4
+vbp_fio seg1poll --name=seg1poll --filename=/dev/vda --direct=1 \
+	--rw=randwrite --bs=4k --size=4M --offset=44M --verify=crc32c \
+	--verify_fatal=1 --ioengine=io_uring --hipri=1 --iodepth=4
+[ "$(vbp_stat vda poll_completions)" != 0 ] || fail "no polled completions with seg_max 1"
+
+mark_log
+rebind "size_max=512"
+vbp_wait_dev /dev/vda
+newlog | grep -q "size_max configuration out of range" ||
+	fail "no warning for size_max 512"
+vbp_result small_segsize $(cat $q/max_segment_size)
+vbp_fio small --name=small --filename=/dev/vda --direct=1 --rw=randwrite \
+	--bs=16k --size=4M --offset=32M --verify=crc32c --verify_fatal=1 \
+	--ioengine=libaio --iodepth=8
+
+mark_log
+rebind "num_queues=1"
+vbp_wait_dev /dev/vda
+cat $VBP_DBG/vda/device
+vbp_result mq1_hctxs $(ls /sys/block/vda/mq | wc -l)
+vbp_result mq1_poll $(vbp_devstat vda poll_queues)
+newlog | grep -q "poll_queues=1 reduced to 0" ||
+	fail "no message for poll_queues reduced on one queue"
+vbp_fio mq1 --name=mq1 --filename=/dev/vda --direct=1 --rw=randwrite \
+	--bs=4k --size=4M --offset=48M --verify=crc32c --verify_fatal=1 \
+	--ioengine=libaio --iodepth=16 --numjobs=2 --offset_increment=4M
+
+mark_log
+rebind "num_queues=0"
+sleep 1
+[ -b /dev/vda ] && fail "a device with MQ and zero queues was bound"
+newlog | grep -q "MQ with zero queues" || fail "no message for zero queues"
+vbp_result mq0_refused 1
+
+echo clear > $ovr || fail "config_override clear"
+[ -z "$(cat $ovr)" ] || fail "config_override not cleared: $(cat $ovr)"
+echo $vdev > $drv/bind || fail "bind $vdev after clear"
+vbp_wait_dev /dev/vda
+vbp_result clear_segments $(cat $q/max_segments)
+fault_pattern verify verify
+"""
+
+
+def _cfgovr(kernel):
+    def fn(ctx):
+        r = ctx.vm_ok(kernel, CFGOVR, driver="ours", params="poll_queues=1",
+                      disks=[Disk(size="64M", num_queues=2)], timeout=300)
+        res = results(r)
+        check(res["seg1_segments"] == "1" and res["seg1_segsize"] == "4096",
+              "seg_max=1 size_max=4096 gave %s segments of %s bytes" % (
+                  res["seg1_segments"], res["seg1_segsize"]))
+        check(res["small_segsize"] == "4096",
+              "size_max 512 gave max_segment_size %s, want a page"
+              % res["small_segsize"])
+        check(res["mq1_hctxs"] == "1" and res["mq1_poll"] == "0",
+              "MQ with 1 queue: %s hctxs, %s poll queues" % (
+                  res["mq1_hctxs"], res["mq1_poll"]))
+        check(res.get("mq0_refused") == "1", "zero queues not refused")
+        check(int(res["clear_segments"]) > 1,
+              "override still in effect after clear: %s segments"
+              % res["clear_segments"])
+        check_pattern(r)
+        ctx.note("seg_max 1 + size_max 4096 (64k, 12k, polled I/O "
+                 "verified), size_max 512 clamped to a page, MQ with 1 "
+                 "queue (poll queue dropped), MQ with 0 queues refused")
+    return fn
+
+
+# A polled waiter on a device that stopped answering must be killable:
+# it exits before the requests it leaves behind time out, and the ring's
+# cleanup still ends once recovery has completed them.  The device is a debugfs "stall" (used
+# buffers ignored until the next reset); io_timeout is long enough that
+# fio is killed well before it.
+POLLKILL = LIB + r"""
+vbp_wait_dev /dev/vda
+fault_pattern write pat
+vbp_stats_reset vda
+echo stall > $VBP_DBG/vda/inject || fail "inject stall"
+fio --name=stalled --filename=/dev/vda --direct=1 --rw=randwrite --bs=4k \
+	--offset=32M --size=4M --ioengine=io_uring --hipri=1 --iodepth=8 \
+	> /tmp/st.log 2>&1 &
+pid=$!
+n=0
+while [ "$(awk '{ print $1 + $2 }' /sys/block/vda/inflight)" = 0 ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && { cat /tmp/st.log; fail "no request in flight"; }
+	sleep 0.1
+done
+sleep 1
+fault_gone $pid 0 && { cat /tmp/st.log; fail "fio finished on a stalled disk"; }
+[ "$(vbp_devstat vda poll_queues)" = 1 ] || fail "no poll queue"
+vbp_result polls_at_kill $(vbp_stat vda polls)
+vbp_result inflight_at_kill $(awk '{ print $1 + $2 }' /sys/block/vda/inflight)
+vbp_result timeouts_at_kill $(vbp_devstat vda timeouts)
+t0=$(awk '{ print int($1 * 1000) }' /proc/uptime)
+kill -KILL $pid
+fault_gone $pid $((IO_TIMEOUT * 3 + 30)) ||
+	{ fault_states; fail "killed polled fio still there $((IO_TIMEOUT * 3 + 30))s later"; }
+t1=$(awk '{ print int($1 * 1000) }' /proc/uptime)
+vbp_result timeouts_at_exit $(vbp_devstat vda timeouts)
+vbp_result exit_ms $((t1 - t0))
+wait $pid
+[ "$(fault_nstate D)" = 0 ] || { fault_states; fail "tasks left in D state"; }
+n=0
+while [ "$(awk '{ print $1 + $2 }' /sys/block/vda/inflight)" != 0 ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && fail "requests still in flight after the exit"
+	sleep 0.1
+done
+fault_counters vda
+vbp_fio after --name=after --filename=/dev/vda --direct=1 --rw=randwrite \
+	--bs=4k --offset=16M --size=4M --verify=crc32c --verify_fatal=1 \
+	--ioengine=io_uring --hipri=1 --iodepth=8
+fault_pattern verify verify
+"""
+POLLKILL_TIMEOUT = 10
+
+
+def _pollkill(kernel):
+    def fn(ctx):
+        r = ctx.vm_ok(kernel, POLLKILL, driver="ours",
+                      params="poll_queues=1 io_timeout=%d" % POLLKILL_TIMEOUT,
+                      env={"IO_TIMEOUT": str(POLLKILL_TIMEOUT)},
+                      disks=[Disk(size="64M", num_queues=2)], timeout=300)
+        res = results(r)
+        check(int(res["polls_at_kill"]) > 0,
+              "fio was not polling when killed: %s" % res)
+        check(res["timeouts_at_kill"] == "0",
+              "a timeout fired before the kill: %s" % res)
+        check(int(res["timeouts"]) >= 1 and int(res["resets"]) >= 1,
+              "the stall caused no timeout/reset: %s" % res)
+        ms = int(res["exit_ms"])
+        check(res["timeouts_at_exit"] == "0" and
+              ms < POLLKILL_TIMEOUT * 1000,
+              "killed fio took %d ms to exit, not before io_timeout %ds: %s"
+              % (ms, POLLKILL_TIMEOUT, res))
+        check(res["dead"] == "0", "disk declared dead: %s" % res)
+        check_pattern(r)
+        ctx.note("SIGKILL to a polled fio with %s requests stuck: gone after "
+                 "%.1fs (io_timeout %ds); timeouts=%s resets=%s "
+                 "requeues=%s failed=%s" % (
+                     res["inflight_at_kill"], ms / 1000.0, POLLKILL_TIMEOUT,
+                     res["timeouts"], res["resets"], res["requeues"],
+                     res["failed"]))
+    return fn
+
+
 for _k in KERNELS3:
     _g = "faults"
     case("faults/busmaster-irq/" + _k, group=_g)(_busmaster(_k, False))
@@ -830,3 +1012,5 @@ for _k in KERNELS3:
     case("faults/capacity-512/" + _k, group=_g)(_tiny(_k, "512", 1))
     case("faults/capacity-0/" + _k, group=_g)(_tiny(_k, "0", 0))
     case("faults/queues-over-cpus/" + _k, group=_g)(_manyq(_k))
+    case("faults/config-override/" + _k, group=_g)(_cfgovr(_k))
+    case("faults/poll-kill/" + _k, group=_g)(_pollkill(_k))
