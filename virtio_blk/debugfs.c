@@ -15,7 +15,11 @@
  * requeued, then failed, then the disk is declared dead), "badid" makes
  * the next reap of every queue see a used id that no request owns and
  * "dupid" one that was just completed (a misbehaving device: both must be
- * rejected with a message), "clear" ends all of these.
+ * rejected with a message), "badhdr" sends the next read (of any queue,
+ * until a reset) with a truncated request header (a driver bug: the
+ * device must flag NEEDS_RESET, and the config interrupt starts a reset
+ * at once), "clear"
+ * ends all of these.
  *
  * "config_override" replaces configuration values that QEMU cannot be made
  * to offer (seg_max 1, a size_max below a page, MQ with one queue) for
@@ -318,11 +322,12 @@ static const struct file_operations virtblk_dev_fops = {
 #define VIRTBLK_FAULT_KEEP	-1
 
 /*
- * Set the stall (enum virtblk_stall) and bogus-id (enum virtblk_inject_id)
- * injection of every queue; VIRTBLK_FAULT_KEEP leaves one unchanged.
+ * Set the stall (enum virtblk_stall), bogus-id (enum virtblk_inject_id) and
+ * bad-header injection of every queue; VIRTBLK_FAULT_KEEP leaves one
+ * unchanged.
  */
 static void virtblk_set_faults(struct virtblk_dev *vblk, int stall,
-			       int inject_id)
+			       int inject_id, int bad_hdr)
 {
 	unsigned int i, n = virtblk_qmap_total(&vblk->split);
 	unsigned long flags;
@@ -335,6 +340,8 @@ static void virtblk_set_faults(struct virtblk_dev *vblk, int stall,
 			bvq->stall = stall;
 		if (inject_id != VIRTBLK_FAULT_KEEP)
 			bvq->inject_id = inject_id;
+		if (bad_hdr != VIRTBLK_FAULT_KEEP)
+			bvq->bad_hdr = bad_hdr;
 		spin_unlock_irqrestore(&bvq->lock, flags);
 	}
 }
@@ -354,19 +361,23 @@ static ssize_t virtblk_inject_write(struct file *file, const char __user *ubuf,
 	if (!strcmp(cmd, "reset"))
 		virtblk_schedule_reset(vblk, "requested through debugfs");
 	else if (!strcmp(cmd, "stall"))
-		virtblk_set_faults(vblk, VIRTBLK_STALL_ONCE, VIRTBLK_FAULT_KEEP);
+		virtblk_set_faults(vblk, VIRTBLK_STALL_ONCE, VIRTBLK_FAULT_KEEP,
+				   VIRTBLK_FAULT_KEEP);
 	else if (!strcmp(cmd, "hang"))
 		virtblk_set_faults(vblk, VIRTBLK_STALL_STICKY,
-				   VIRTBLK_FAULT_KEEP);
+				   VIRTBLK_FAULT_KEEP, VIRTBLK_FAULT_KEEP);
 	else if (!strcmp(cmd, "badid"))
 		virtblk_set_faults(vblk, VIRTBLK_FAULT_KEEP,
-				   VIRTBLK_INJECT_BADID);
+				   VIRTBLK_INJECT_BADID, VIRTBLK_FAULT_KEEP);
 	else if (!strcmp(cmd, "dupid"))
 		virtblk_set_faults(vblk, VIRTBLK_FAULT_KEEP,
-				   VIRTBLK_INJECT_DUPID);
+				   VIRTBLK_INJECT_DUPID, VIRTBLK_FAULT_KEEP);
+	else if (!strcmp(cmd, "badhdr"))
+		virtblk_set_faults(vblk, VIRTBLK_FAULT_KEEP,
+				   VIRTBLK_FAULT_KEEP, true);
 	else if (!strcmp(cmd, "clear"))
 		virtblk_set_faults(vblk, VIRTBLK_STALL_NONE,
-				   VIRTBLK_INJECT_NONE);
+				   VIRTBLK_INJECT_NONE, false);
 	else
 		return -EINVAL;
 	dev_warn(&vblk->vdev->dev, "%s: debugfs fault injection: %s\n",

@@ -149,13 +149,22 @@ static blk_status_t virtblk_prep(struct virtio_device *vdev,
 }
 
 /* Put a prepared request on the ring.  Called under bvq->lock. */
-static int virtblk_add(struct virtqueue *vq, struct request *rq,
-		       struct virtblk_req *vbr)
+static int virtblk_add(struct virtblk_vq *bvq, struct virtqueue *vq,
+		       struct request *rq, struct virtblk_req *vbr)
 {
 	struct scatterlist hdr, status, *sgs[3];
 	unsigned int out = 0, in = 0;
+	unsigned int hdr_len = sizeof(vbr->out_hdr);
 
-	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
+	/*
+	 * Injected driver error: a request without data out gets a header
+	 * too short for the device, which must flag NEEDS_RESET.
+	 */
+	if (unlikely(bvq->bad_hdr) && !op_is_write(req_op(rq))) {
+		bvq->bad_hdr = false;
+		hdr_len = 1;
+	}
+	sg_init_one(&hdr, &vbr->out_hdr, hdr_len);
 	sgs[out++] = &hdr;
 	if (vbr->sg_table.nents) {
 		if (op_is_write(req_op(rq)))
@@ -262,7 +271,7 @@ static blk_status_t virtblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		virtblk_req_release(rq);
 		return BLK_STS_RESOURCE;
 	}
-	err = virtblk_add(vq, rq, vbr);
+	err = virtblk_add(bvq, vq, rq, vbr);
 	if (unlikely(err)) {
 		if (err == -ENOSPC) {
 			bvq->stopped = true;
@@ -322,7 +331,7 @@ static void virtblk_submit_list(struct virtblk_vq *bvq,
 	while ((rq = vbp_rq_list_pop(list))) {
 		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
 
-		if (unlikely(!vq || virtblk_add(vq, rq, vbr))) {
+		if (unlikely(!vq || virtblk_add(bvq, vq, rq, vbr))) {
 			virtblk_req_release(rq);
 			blk_mq_requeue_request(rq, true);
 			continue;
@@ -553,9 +562,10 @@ void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans)
 
 	spin_lock_irqsave(&bvq->lock, flags);
 	if (bvq->vq) {
-		/* The device is reset: a once-only stall ends here. */
+		/* The device is reset: once-only injections end here. */
 		if (bvq->stall == VIRTBLK_STALL_ONCE)
 			bvq->stall = VIRTBLK_STALL_NONE;
+		bvq->bad_hdr = false;
 		n = virtblk_reap_locked(bvq, &done);
 		while ((token = virtqueue_detach_unused_buf(bvq->vq))) {
 			struct request *rq = virtblk_token_rq(bvq, token);

@@ -151,13 +151,16 @@ struct virtblk_dev;
 
 /**
  * struct virtblk_vq - one virtqueue and its blk-mq hardware context
- * @lock: protects @vq, @stopped, @stall, @stats and the state of requests
- *	  on @vq
+ * @lock: protects @vq, @stopped, the fault injections, @stats and the
+ *	  state of requests on @vq
  * @vq: the virtqueue; NULL while torn down (reset, freeze, removal)
  * @stopped: the hardware queue was stopped because the ring was full
  * @stall: fault injection (enum virtblk_stall): ignore used buffers
  * @inject_id: fault injection (enum virtblk_inject_id): bogus used ids
  * @inject_token: the id to return again for %VIRTBLK_INJECT_DUPID_NEXT
+ * @bad_hdr: fault injection: send the next request without data out with
+ *	a truncated header (a driver bug the device must answer with
+ *	NEEDS_RESET)
  * @stats: counters
  * @vblk: owning device (constant)
  * @hctx: blk-mq hardware context served by this queue (set by init_hctx)
@@ -172,6 +175,7 @@ struct virtblk_vq {
 	u8 stall;
 	u8 inject_id;
 	void *inject_token;
+	bool bad_hdr;
 	struct virtblk_vq_stats stats;
 	struct virtblk_dev *vblk;
 	struct blk_mq_hw_ctx *hctx;
