@@ -5,6 +5,7 @@ parameter validation.  Every case runs on both Debian kernels."""
 
 import os
 import re
+import time
 
 from caselib import (KERNELS, RESIZE_SCRIPT, ROOT, case, check, fio_job,
                      resize_when_ready, results, run)
@@ -424,6 +425,15 @@ busy() {	# busy NAME OFFSET ENGINE...
 }
 # Their stdio must not stay on the 9p guest.log: a subshell exiting after
 # the resume would close it and wait forever on the dead 9p transport.
+# The host throttles the disk so that requests always wait in the device
+# (and completed polled ones on their ring) when the freeze comes.
+echo go > $VBP_OUT/throttle-req
+sync
+n=0
+while [ ! -e $VBP_OUT/throttle-done ]; do
+	n=$((n + 1)); [ $n -gt 300 ] && fail "host did not throttle the disk"
+	sleep 0.1
+done
 busy polled 16M --ioengine=io_uring --hipri=1 > /dev/null 2>&1 &
 busy irq 32M --ioengine=libaio > /dev/null 2>&1 &
 sleep 3
@@ -432,8 +442,12 @@ echo devices > /sys/power/pm_test || fail "pm_test"
 exec > /dev/console 2>&1
 fail() { echo "FAIL: $*"; echo "VBP-GUEST-RC: 1"; poweroff -f; sleep 10; }
 echo "vbp: suspending"
+t0=$(cut -d. -f1 /proc/uptime)
 echo freeze > /sys/power/state || fail "suspend-to-idle failed"
-echo "vbp: resumed"
+t=$(($(cut -d. -f1 /proc/uptime) - t0))
+echo "vbp: resumed after ${t}s"
+# pm_test=devices waits 5 s; waiting for io_timeout would add 60 s.
+[ $t -le 20 ] || fail "suspend took ${t}s: requests in flight were left to time out"
 dmesg | grep -q "vda: virtqueues released for suspend" || fail "freeze did not run"
 dmesg | grep -q "vda: virtqueues restored after resume" || fail "restore did not run"
 dmesg | grep "virtqueues released"
@@ -473,13 +487,37 @@ suspend_test
 '''
 
 
+def _throttle_on_request(v):
+    """VM.during: when the guest asks, limit the disk to SUSPEND_IOPS."""
+    out = os.path.join(v.outdir, "out")
+    deadline = time.time() + v.timeout
+    while time.time() < deadline and v.proc.poll() is None:
+        if os.path.exists(os.path.join(out, "throttle-req")):
+            limits = dict(bps=0, bps_rd=0, bps_wr=0, iops=SUSPEND_IOPS,
+                          iops_rd=0, iops_wr=0)
+            v.qmp.cmd("block_set_io_throttle",
+                      id="/machine/peripheral/disk0-dev/virtio-backend",
+                      **limits)
+            with open(os.path.join(out, "throttle-done"), "w") as f:
+                f.write("ok\n")
+            return
+        time.sleep(0.1)
+
+
+SUSPEND_IOPS = 500
+
+
 def _suspend(kernel):
     def fn(ctx):
-        r = ctx.vm_ok(kernel, SUSPEND, driver="ours", params="poll_queues=1",
-                      env={"BUSY": 14},
+        r = ctx.vm_ok(kernel, SUSPEND, driver="ours",
+                      params="poll_queues=1 io_timeout=60",
+                      env={"BUSY": 14}, during=_throttle_on_request,
                       disks=[Disk(size="64M", num_queues=2)], timeout=300)
         check("vbp: suspend test passed" in r.console,
               "no verdict from after the resume")
+        m = re.search(r"vbp: resumed after (\d+)s", r.console)
+        ctx.note("suspend with the disk at %d IOPS took %ss (5 s of it "
+                 "pm_test)" % (SUSPEND_IOPS, m.group(1) if m else "?"))
         seen = sorted({ln.split("]", 1)[-1].strip()
                        for ln in r.console.splitlines()
                        if "virtqueues released" in ln})
