@@ -27,6 +27,7 @@ import dataclasses
 import datetime
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -615,6 +616,47 @@ def git_rev():
         return "unknown"
 
 
+def summary_rst(summary):
+    """The sections of summary.md ("## ..." on) as reStructuredText, for
+    Documentation/benchmarks.rst to include: headings become subsections,
+    pipe tables list-tables, other lines paragraphs."""
+    out = []
+    rows = []
+
+    def flush():
+        if not rows:
+            return
+        out.extend(["", ".. list-table::", "   :header-rows: 1", ""])
+        for r in rows:
+            for i, cell in enumerate(r):
+                out.append(("   * - " if i == 0 else "     - ") +
+                           (cell.replace("`", "``") or "\\"))
+        out.append("")
+        rows.clear()
+
+    started = False
+    for ln in summary.splitlines():
+        if ln.startswith("## "):
+            flush()
+            started = True
+            title = ln[3:].strip()
+            out.extend(["", title, "-" * len(title), ""])
+        elif not started:
+            continue
+        elif ln.startswith("|"):
+            cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+            if not all(set(c) <= set("-:") for c in cells):
+                rows.append(cells)
+        else:
+            flush()
+            if ln.startswith("Plots: "):
+                continue
+            out.append(ln.replace("`", "``"))
+    flush()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(out))
+    return text.strip() + "\n"
+
+
 def report(results, meta, configs, outdir):
     """Write summary.md, results.json and the plots; return the summary."""
     series = list(meta["kernels"])
@@ -628,6 +670,9 @@ def report(results, meta, configs, outdir):
                     ", ".join(meta["failures"]) + "\n")
     with open(os.path.join(outdir, "summary.md"), "w") as f:
         f.write(summary + "\n")
+    with open(os.path.join(outdir, "summary.rst"), "w") as f:
+        f.write(".. SPDX-License-Identifier: GPL-2.0\n\n" +
+                summary_rst(summary))
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump({"meta": meta, "results": results}, f, indent=1)
     return summary
