@@ -751,6 +751,10 @@ def main():
     spec = "backend=%s,%s" % (a.backend, a.disk)
     if a.packed:
         spec += ",packed=on"
+    # The modules are built from the tree as it is now, once: record its
+    # revision now too, not after a run the tree may have moved under.
+    rev = git_rev()
+    started = datetime.datetime.now().isoformat(timespec="seconds")
     try:
         disk0 = vm.Disk.parse(spec)
         kernels = [vm.find_kernel(k) for k in a.kernels.split()]
@@ -830,8 +834,9 @@ def main():
         cmd = "make bench%s%s (%s)" % (
             ' KERNELS="%s"' % a.kernels if rest else "",
             " FULL=1" if a.full else "", cmd)
-    meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "git": git_rev(),
+    meta = {"date": started,
+            "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+            "git": rev,
             "host": os.uname().nodename, "cores": os.cpu_count(),
             "qemu": subprocess.run(
                 ["qemu-system-x86_64", "--version"], capture_output=True,
