@@ -957,9 +957,9 @@ def _cfgovr(kernel):
 
 # A polled waiter on a device that stopped answering must be killable:
 # it exits before the requests it leaves behind time out, and the ring's
-# cleanup still ends once recovery has completed them.  The device is a debugfs "stall" (used
-# buffers ignored until the next reset); io_timeout is long enough that
-# fio is killed well before it.
+# cleanup still ends once recovery has completed them.  The device is a
+# debugfs "stall" (used buffers ignored until the next reset); io_timeout
+# is long enough that fio is killed well before it.
 POLLKILL = LIB + r"""
 vbp_wait_dev /dev/vda
 fault_pattern write pat
