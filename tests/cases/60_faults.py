@@ -68,6 +68,15 @@ fault_counters() {
 	done
 }
 
+# fault_stall_start: write the pattern, zero the counters of vda, then
+# make its queues ignore used buffers until the next reset (debugfs).
+fault_stall_start() {
+	vbp_wait_dev /dev/vda
+	fault_pattern write pat
+	vbp_stats_reset vda
+	echo stall > $VBP_DBG/vda/inject || fail "inject stall"
+}
+
 # fault_host_step NAME [SECONDS]: tell the host to run its step NAME and
 # wait until it says it is done.
 fault_host_step() {
@@ -414,10 +423,7 @@ def _stopcont(kernel, poll, how="stop"):
 # as a hung device would.  The requests time out, the reset completes them
 # and the job finishes without an error.
 INJECT_STALL = LIB + r'''
-vbp_wait_dev /dev/vda
-fault_pattern write pat
-vbp_stats_reset vda
-echo stall > $VBP_DBG/vda/inject || fail "inject stall"
+fault_stall_start
 t0=$(date +%s)
 vbp_fio stalled --name=stalled --filename=/dev/vda --direct=1 \
 	--rw=randwrite --bs=4k --offset=32M --size=4M --verify=crc32c \
@@ -961,10 +967,7 @@ def _cfgovr(kernel):
 # debugfs "stall" (used buffers ignored until the next reset); io_timeout
 # is long enough that fio is killed well before it.
 POLLKILL = LIB + r"""
-vbp_wait_dev /dev/vda
-fault_pattern write pat
-vbp_stats_reset vda
-echo stall > $VBP_DBG/vda/inject || fail "inject stall"
+fault_stall_start
 fio --name=stalled --filename=/dev/vda --direct=1 --rw=randwrite --bs=4k \
 	--offset=32M --size=4M --ioengine=io_uring --hipri=1 --iodepth=8 \
 	> /tmp/st.log 2>&1 &
