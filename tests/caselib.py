@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import build
 import vm
@@ -110,6 +111,38 @@ def results(r):
         k, _, v = ln.partition("=")
         out[k] = v
     return out
+
+
+def host_steps(**steps):
+    """VM.during hook: run steps[name](vm) when the guest asks for it with
+    vbp_host_step NAME, then answer in /out/done-NAME."""
+    def hook(v):
+        out = os.path.join(v.outdir, "out")
+        pending = dict(steps)
+        deadline = time.time() + v.timeout
+        while pending and time.time() < deadline:
+            if v.proc.poll() is not None:
+                return
+            for name in list(pending):
+                if os.path.exists(os.path.join(out, "step-" + name)):
+                    try:
+                        msg = pending.pop(name)(v) or "ok"
+                    except vm.HarnessError as e:
+                        msg = "FAILED: %s" % e
+                        v.during_error = msg
+                    with open(os.path.join(out, "done-" + name), "w") as f:
+                        f.write(str(msg) + "\n")
+            time.sleep(0.2)
+    return hook
+
+
+def disk_iops(v, iops):
+    """Limit the first virtio disk of VM v to iops requests a second
+    through QMP (0: no limit)."""
+    # The block backend hangs off the proxy's inner virtio device.
+    v.qmp.cmd("block_set_io_throttle",
+              id="/machine/peripheral/disk0-dev/virtio-backend",
+              bps=0, bps_rd=0, bps_wr=0, iops=iops, iops_rd=0, iops_wr=0)
 
 
 def run(cmd, **kw):

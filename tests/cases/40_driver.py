@@ -5,10 +5,9 @@ parameter validation.  Every case runs on both Debian kernels."""
 
 import os
 import re
-import time
 
-from caselib import (KERNELS, RESIZE_SCRIPT, ROOT, case, check, fio_job,
-                     resize_when_ready, results, run)
+from caselib import (KERNELS, RESIZE_SCRIPT, ROOT, case, check, disk_iops,
+                     fio_job, host_steps, resize_when_ready, results, run)
 from vm import Disk
 
 # fio write + crc32c verify, then a read-back of the same pattern from a
@@ -32,7 +31,6 @@ vbp_fio readback --name=rand4k $common --rw=randwrite --bs=4k --size=16M \
 	--ioengine=psync --verify_only=1
 grep -H . /sys/block/vda/mq/*/cpu_list
 '''
-
 
 
 def _verify(kernel, packed, nq, poll):
@@ -427,13 +425,7 @@ busy() {	# busy NAME OFFSET ENGINE...
 # the resume would close it and wait forever on the dead 9p transport.
 # The host throttles the disk so that requests always wait in the device
 # (and completed polled ones on their ring) when the freeze comes.
-echo go > $VBP_OUT/throttle-req
-sync
-n=0
-while [ ! -e $VBP_OUT/throttle-done ]; do
-	n=$((n + 1)); [ $n -gt 300 ] && fail "host did not throttle the disk"
-	sleep 0.1
-done
+vbp_host_step throttle 30
 busy polled 16M --ioengine=io_uring --hipri=1 > /dev/null 2>&1 &
 busy irq 32M --ioengine=libaio > /dev/null 2>&1 &
 sleep 3
@@ -487,23 +479,6 @@ suspend_test
 '''
 
 
-def _throttle_on_request(v):
-    """VM.during: when the guest asks, limit the disk to SUSPEND_IOPS."""
-    out = os.path.join(v.outdir, "out")
-    deadline = time.time() + v.timeout
-    while time.time() < deadline and v.proc.poll() is None:
-        if os.path.exists(os.path.join(out, "throttle-req")):
-            limits = dict(bps=0, bps_rd=0, bps_wr=0, iops=SUSPEND_IOPS,
-                          iops_rd=0, iops_wr=0)
-            v.qmp.cmd("block_set_io_throttle",
-                      id="/machine/peripheral/disk0-dev/virtio-backend",
-                      **limits)
-            with open(os.path.join(out, "throttle-done"), "w") as f:
-                f.write("ok\n")
-            return
-        time.sleep(0.1)
-
-
 SUSPEND_IOPS = 500
 
 
@@ -511,7 +486,8 @@ def _suspend(kernel):
     def fn(ctx):
         r = ctx.vm_ok(kernel, SUSPEND, driver="ours",
                       params="poll_queues=1 io_timeout=60",
-                      env={"BUSY": 14}, during=_throttle_on_request,
+                      env={"BUSY": 14}, during=host_steps(
+                          throttle=lambda v: disk_iops(v, SUSPEND_IOPS)),
                       disks=[Disk(size="64M", num_queues=2)], timeout=300)
         check("vbp: suspend test passed" in r.console,
               "no verdict from after the resume")

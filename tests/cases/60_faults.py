@@ -10,10 +10,9 @@ Cases are "faults/<scenario>/<kernel>" on 6.1, 6.12 and the debug kernel;
 faults/` without make ("--only 'faults/*/6.12'" for one kernel).
 """
 
-import os
 import time
 
-from caselib import case, check, fio_job, results
+from caselib import case, check, disk_iops, fio_job, host_steps, results
 from vm import Disk, HarnessError, device_add_cmd
 
 KERNELS3 = ("6.1", "6.12", "debug")
@@ -77,46 +76,10 @@ fault_stall_start() {
 	echo stall > $VBP_DBG/vda/inject || fail "inject stall"
 }
 
-# fault_host_step NAME [SECONDS]: tell the host to run its step NAME and
-# wait until it says it is done.
-fault_host_step() {
-	echo go > $VBP_OUT/step-$1
-	sync
-	n=0
-	while [ ! -e $VBP_OUT/done-$1 ]; do
-		n=$((n + 1))
-		[ $n -gt $((${2:-120} * 5)) ] && fail "host step $1 did not finish"
-		sleep 0.2
-	done
-	msg=$(cat $VBP_OUT/done-$1)
-	vbp_log "host step $1 done: $msg"
-	case "$msg" in FAILED*) fail "host step $1: $msg" ;; esac
-}
+# fault_inflight: requests of vda in flight (reads + writes).
+fault_inflight() { awk '{ print $1 + $2 }' /sys/block/vda/inflight; }
 '''
 
-
-
-def host_steps(**steps):
-    """VM.during hook: run steps[name](vm) when the guest asks for it with
-    fault_host_step NAME, then answer in /out/done-NAME."""
-    def hook(v):
-        out = os.path.join(v.outdir, "out")
-        pending = dict(steps)
-        deadline = time.time() + v.timeout
-        while pending and time.time() < deadline:
-            if v.proc.poll() is not None:
-                return
-            for name in list(pending):
-                if os.path.exists(os.path.join(out, "step-" + name)):
-                    try:
-                        msg = pending.pop(name)(v) or "ok"
-                    except HarnessError as e:
-                        msg = "FAILED: %s" % e
-                        v.during_error = msg
-                    with open(os.path.join(out, "done-" + name), "w") as f:
-                        f.write(str(msg) + "\n")
-            time.sleep(0.2)
-    return hook
 
 
 def check_pattern(r, name="verify"):
@@ -155,7 +118,7 @@ vbp_log "bus mastering toggled $CYCLES times"
 if ! fault_gone $pid $BOUND; then
 	fault_states
 	st="$(fault_nstate D) in D, $(fault_nstate S) in S, $(fault_nstate R) in R"
-	inflight=$(cat /sys/block/vda/inflight | awk '{ print $1 + $2 }')
+	inflight=$(fault_inflight)
 	vbp_result hung 1
 	vbp_result hung_tasks "$st"
 	vbp_result hung_inflight $inflight
@@ -348,7 +311,7 @@ fio --name=bg --filename=/dev/vda --direct=1 --rw=randwrite --bs=4k \
 pid=$!
 sleep 2
 fault_gone $pid 0 && { cat /tmp/bg.log; fail "fio ended before the stop"; }
-fault_host_step stall 120
+vbp_host_step stall 120
 fault_gone $pid 0 && fail "fio had finished before the stall ended"
 fault_gone $pid 120 || { fault_states; fail "fio hangs after cont"; }
 wait $pid || { cat $VBP_OUT/fio-bg.json; fail "fio write+verify failed across stop/cont"; }
@@ -369,12 +332,9 @@ def _stop_cont(v):
 def _throttle(v):
     """Let the disk do one request a second for longer than io_timeout:
     the guest's clock keeps running, so requests time out for real."""
-    limits = dict(bps=0, bps_rd=0, bps_wr=0, iops=0, iops_rd=0, iops_wr=0)
-    # The block backend hangs off the proxy's inner virtio device.
-    dev = "/machine/peripheral/disk0-dev/virtio-backend"
-    v.qmp.cmd("block_set_io_throttle", id=dev, **dict(limits, iops=1))
+    disk_iops(v, 1)
     time.sleep(IO_TIMEOUT + 5)
-    v.qmp.cmd("block_set_io_throttle", id=dev, **limits)
+    disk_iops(v, 0)
     return "throttled to 1 IOPS for %ds" % (IO_TIMEOUT + 5)
 
 
@@ -573,7 +533,7 @@ while [ "$(vbp_stat vda poll_completions)" = 0 ] ||
 done
 fault_gone $p1 0 && { cat /tmp/irq.log; fail "irq fio not running"; }
 fault_gone $p2 0 && { cat /tmp/poll.log; fail "poll fio not running"; }
-fault_host_step unplug 60
+vbp_host_step unplug 60
 n=0
 while [ -b /dev/vda ]; do
 	n=$((n + 1)); [ $n -gt 300 ] && fail "/dev/vda still there 60s after device_del"
@@ -587,7 +547,7 @@ vbp_log "fio exit codes after unplug: irq $e1, poll $e2"
 [ "$(fault_nstate D)" = 0 ] || { fault_states; fail "tasks left in D state"; }
 # A file in place of the node would keep devtmpfs from adding it back.
 [ -e /dev/vda ] && { ls -l /dev/vda; fail "/dev/vda exists but is no block device"; }
-fault_host_step replug 120
+vbp_host_step replug 120
 vbp_wait_dev /dev/vda 60
 fault_pattern verify verify
 vbp_fio after --name=after --filename=/dev/vda --direct=1 --rw=randwrite \
@@ -973,7 +933,7 @@ fio --name=stalled --filename=/dev/vda --direct=1 --rw=randwrite --bs=4k \
 	> /tmp/st.log 2>&1 &
 pid=$!
 n=0
-while [ "$(awk '{ print $1 + $2 }' /sys/block/vda/inflight)" = 0 ]; do
+while [ "$(fault_inflight)" = 0 ]; do
 	n=$((n + 1))
 	[ $n -gt 100 ] && { cat /tmp/st.log; fail "no request in flight"; }
 	sleep 0.1
@@ -982,7 +942,7 @@ sleep 1
 fault_gone $pid 0 && { cat /tmp/st.log; fail "fio finished on a stalled disk"; }
 [ "$(vbp_devstat vda poll_queues)" = 1 ] || fail "no poll queue"
 vbp_result polls_at_kill $(vbp_stat vda polls)
-vbp_result inflight_at_kill $(awk '{ print $1 + $2 }' /sys/block/vda/inflight)
+vbp_result inflight_at_kill $(fault_inflight)
 vbp_result timeouts_at_kill $(vbp_devstat vda timeouts)
 t0=$(awk '{ print int($1 * 1000) }' /proc/uptime)
 kill -KILL $pid
@@ -994,7 +954,7 @@ vbp_result exit_ms $((t1 - t0))
 wait $pid
 [ "$(fault_nstate D)" = 0 ] || { fault_states; fail "tasks left in D state"; }
 n=0
-while [ "$(awk '{ print $1 + $2 }' /sys/block/vda/inflight)" != 0 ]; do
+while [ "$(fault_inflight)" != 0 ]; do
 	n=$((n + 1))
 	[ $n -gt 100 ] && fail "requests still in flight after the exit"
 	sleep 0.1

@@ -118,3 +118,19 @@ vbp_stats_reset() {
 		echo 0 > $f || fail "cannot reset $f"
 	done
 }
+
+# vbp_host_step NAME [SECONDS]: ask the host to run its step NAME (see
+# caselib.host_steps) and wait until it says it is done.
+vbp_host_step() {
+	echo go > $VBP_OUT/step-$1
+	sync
+	n=0
+	while [ ! -e $VBP_OUT/done-$1 ]; do
+		n=$((n + 1))
+		[ $n -gt $((${2:-120} * 5)) ] && fail "host step $1 did not finish"
+		sleep 0.2
+	done
+	msg=$(cat $VBP_OUT/done-$1)
+	vbp_log "host step $1 done: $msg"
+	case "$msg" in FAILED*) fail "host step $1: $msg" ;; esac
+}
