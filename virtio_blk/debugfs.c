@@ -18,8 +18,7 @@
  * rejected with a message), "badhdr" sends the next read (of any queue,
  * until a reset) with a truncated request header (a driver bug: the
  * device must flag NEEDS_RESET, and the config interrupt starts a reset
- * at once), "clear"
- * ends all of these.
+ * at once), "clear" ends all of these.
  *
  * "config_override" replaces configuration values that QEMU cannot be made
  * to offer (seg_max 1, a size_max below a page, MQ with one queue) for
@@ -27,9 +26,8 @@
  * num_queues=N" (any subset), "clear" to end.  Reading it shows what is
  * set.  Each probe that applies an override says so in the kernel log.
  *
- * Per-queue
- * counters are plain u64s updated under the queue lock the I/O path holds
- * anyway, so they cost no atomics.
+ * Per-queue counters are plain u64s updated under the queue lock the I/O
+ * path holds anyway, so they cost no atomics.
  */
 #include "virtblk.h"
 

@@ -157,10 +157,10 @@ struct virtblk_dev;
  * @stopped: the hardware queue was stopped because the ring was full
  * @stall: fault injection (enum virtblk_stall): ignore used buffers
  * @inject_id: fault injection (enum virtblk_inject_id): bogus used ids
- * @inject_token: the id to return again for %VIRTBLK_INJECT_DUPID_NEXT
  * @bad_hdr: fault injection: send the next request without data out with
  *	a truncated header (a driver bug the device must answer with
  *	NEEDS_RESET)
+ * @inject_token: the id to return again for %VIRTBLK_INJECT_DUPID_NEXT
  * @stats: counters
  * @vblk: owning device (constant)
  * @hctx: blk-mq hardware context served by this queue (set by init_hctx)
@@ -174,8 +174,8 @@ struct virtblk_vq {
 	bool stopped;
 	u8 stall;
 	u8 inject_id;
-	void *inject_token;
 	bool bad_hdr;
+	void *inject_token;
 	struct virtblk_vq_stats stats;
 	struct virtblk_dev *vblk;
 	struct blk_mq_hw_ctx *hctx;
