@@ -18,7 +18,14 @@
  * rejected with a message), "badhdr" sends the next read (of any queue,
  * until a reset) with a truncated request header (a driver bug: the
  * device must flag NEEDS_RESET, and the config interrupt starts a reset
- * at once), "clear" ends all of these.
+ * at once), "iderr" completes the next GET_ID with an I/O error (a
+ * device failing it after writing the id), "break" marks every virtqueue
+ * broken as virtio_ring does on a bad used id (recovery must reset),
+ * "gone" makes the device read as surprise-removed (all-ones status: no
+ * reset is tried, the disk dies), "failinit" fails the next virtqueue
+ * setup of a restore or reset, "reset_delay=MS" makes reset_work wait
+ * before it resets (a window for config changes while the device needs
+ * its reset), "clear" ends all of these.
  *
  * "config_override" replaces configuration values that QEMU cannot be made
  * to offer (seg_max 1, a size_max below a page, MQ with one queue) for
@@ -320,12 +327,12 @@ static const struct file_operations virtblk_dev_fops = {
 #define VIRTBLK_FAULT_KEEP	-1
 
 /*
- * Set the stall (enum virtblk_stall), bogus-id (enum virtblk_inject_id) and
- * bad-header injection of every queue; VIRTBLK_FAULT_KEEP leaves one
- * unchanged.
+ * Set the stall (enum virtblk_stall), bogus-id (enum virtblk_inject_id),
+ * bad-header and GET_ID-error injection of every queue;
+ * VIRTBLK_FAULT_KEEP leaves one unchanged.
  */
 static void virtblk_set_faults(struct virtblk_dev *vblk, int stall,
-			       int inject_id, int bad_hdr)
+			       int inject_id, int bad_hdr, int id_err)
 {
 	unsigned int i, n = virtblk_qmap_total(&vblk->split);
 	unsigned long flags;
@@ -340,6 +347,8 @@ static void virtblk_set_faults(struct virtblk_dev *vblk, int stall,
 			bvq->inject_id = inject_id;
 		if (bad_hdr != VIRTBLK_FAULT_KEEP)
 			bvq->bad_hdr = bad_hdr;
+		if (id_err != VIRTBLK_FAULT_KEEP)
+			bvq->id_err = id_err;
 		spin_unlock_irqrestore(&bvq->lock, flags);
 	}
 }
@@ -348,36 +357,47 @@ static ssize_t virtblk_inject_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
 	struct virtblk_dev *vblk = file->private_data;
-	char cmd[16];
+	const int keep = VIRTBLK_FAULT_KEEP;
+	char cmd[24];
 	size_t len = min(count, sizeof(cmd) - 1);
+	unsigned int ms;
 
 	if (copy_from_user(cmd, ubuf, len))
 		return -EFAULT;
 	cmd[len] = '\0';
 	strim(cmd);
 
-	if (!strcmp(cmd, "reset"))
+	if (!strcmp(cmd, "reset")) {
 		virtblk_schedule_reset(vblk, "requested through debugfs");
-	else if (!strcmp(cmd, "stall"))
-		virtblk_set_faults(vblk, VIRTBLK_STALL_ONCE, VIRTBLK_FAULT_KEEP,
-				   VIRTBLK_FAULT_KEEP);
-	else if (!strcmp(cmd, "hang"))
-		virtblk_set_faults(vblk, VIRTBLK_STALL_STICKY,
-				   VIRTBLK_FAULT_KEEP, VIRTBLK_FAULT_KEEP);
-	else if (!strcmp(cmd, "badid"))
-		virtblk_set_faults(vblk, VIRTBLK_FAULT_KEEP,
-				   VIRTBLK_INJECT_BADID, VIRTBLK_FAULT_KEEP);
-	else if (!strcmp(cmd, "dupid"))
-		virtblk_set_faults(vblk, VIRTBLK_FAULT_KEEP,
-				   VIRTBLK_INJECT_DUPID, VIRTBLK_FAULT_KEEP);
-	else if (!strcmp(cmd, "badhdr"))
-		virtblk_set_faults(vblk, VIRTBLK_FAULT_KEEP,
-				   VIRTBLK_FAULT_KEEP, true);
-	else if (!strcmp(cmd, "clear"))
+	} else if (!strcmp(cmd, "stall")) {
+		virtblk_set_faults(vblk, VIRTBLK_STALL_ONCE, keep, keep, keep);
+	} else if (!strcmp(cmd, "hang")) {
+		virtblk_set_faults(vblk, VIRTBLK_STALL_STICKY, keep, keep, keep);
+	} else if (!strcmp(cmd, "badid")) {
+		virtblk_set_faults(vblk, keep, VIRTBLK_INJECT_BADID, keep, keep);
+	} else if (!strcmp(cmd, "dupid")) {
+		virtblk_set_faults(vblk, keep, VIRTBLK_INJECT_DUPID, keep, keep);
+	} else if (!strcmp(cmd, "badhdr")) {
+		virtblk_set_faults(vblk, keep, keep, true, keep);
+	} else if (!strcmp(cmd, "iderr")) {
+		virtblk_set_faults(vblk, keep, keep, keep, true);
+	} else if (!strcmp(cmd, "break")) {
+		virtio_break_device(vblk->vdev);
+	} else if (!strcmp(cmd, "gone")) {
+		WRITE_ONCE(vblk->gone, true);
+	} else if (!strcmp(cmd, "failinit")) {
+		WRITE_ONCE(vblk->fail_init, true);
+	} else if (sscanf(cmd, "reset_delay=%u", &ms) == 1 && ms <= 60000) {
+		WRITE_ONCE(vblk->reset_delay_ms, ms);
+	} else if (!strcmp(cmd, "clear")) {
 		virtblk_set_faults(vblk, VIRTBLK_STALL_NONE,
-				   VIRTBLK_INJECT_NONE, false);
-	else
+				   VIRTBLK_INJECT_NONE, false, false);
+		WRITE_ONCE(vblk->gone, false);
+		WRITE_ONCE(vblk->fail_init, false);
+		WRITE_ONCE(vblk->reset_delay_ms, 0);
+	} else {
 		return -EINVAL;
+	}
 	dev_warn(&vblk->vdev->dev, "%s: debugfs fault injection: %s\n",
 		 vblk->disk->disk_name, cmd);
 	return count;

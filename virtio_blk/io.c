@@ -12,6 +12,7 @@
 
 #include <linux/blk-mq-virtio.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #include "vbp_hints.h"
 
@@ -226,16 +227,66 @@ static bool virtblk_kick_prepare(struct virtblk_vq *bvq)
 	return false;
 }
 
-static blk_status_t virtblk_add_error(int err)
+/*
+ * A request that does not fit an empty ring would stop the hardware queue
+ * with no completion to come to restart it.  Probe caps max_segments so
+ * that every request fits without indirect descriptors; what remains is a
+ * failed allocation of an indirect table, which a later try may get.
+ * Called under bvq->lock.
+ */
+static bool virtblk_ring_empty(struct virtqueue *vq)
+{
+	return vq->num_free == virtqueue_get_vring_size(vq);
+}
+
+/*
+ * Map an error of virtqueue_add_sgs() to a block status, stopping the
+ * hardware queue when the ring is full.  Called under bvq->lock.
+ */
+static blk_status_t virtblk_add_error(struct virtblk_vq *bvq,
+				      struct virtqueue *vq, int err,
+				      bool *broken)
 {
 	switch (err) {
 	case -ENOSPC:
+		if (unlikely(virtblk_ring_empty(vq))) {
+			if (virtio_has_feature(bvq->vblk->vdev,
+					       VIRTIO_RING_F_INDIRECT_DESC))
+				return BLK_STS_RESOURCE;
+			dev_err_ratelimited(&bvq->vblk->vdev->dev,
+					    "%s: request does not fit an empty ring, failed\n",
+					    bvq->name);
+			return BLK_STS_IOERR;
+		}
+		bvq->stopped = true;
+		blk_mq_stop_hw_queue(bvq->hctx);
 		return BLK_STS_DEV_RESOURCE;
 	case -ENOMEM:
 		return BLK_STS_RESOURCE;
 	default:
+		/*
+		 * virtio_ring refuses buffers once it marked the ring broken
+		 * (the device returned an impossible id, or the transport
+		 * broke the device).  Only a reset repairs that; the request
+		 * waits for it.
+		 */
+		if (virtqueue_is_broken(vq)) {
+			*broken = true;
+			return BLK_STS_RESOURCE;
+		}
 		return BLK_STS_IOERR;
 	}
+}
+
+/*
+ * The ring was found broken: ask for the reset that repairs it.  Without
+ * one to come (disk dead, or removal under way) a waiting request fails.
+ */
+static blk_status_t virtblk_broken(struct virtblk_vq *bvq)
+{
+	if (virtblk_schedule_reset(bvq->vblk, "virtqueue broken"))
+		return BLK_STS_RESOURCE;
+	return BLK_STS_IOERR;
 }
 
 static blk_status_t virtblk_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -273,17 +324,17 @@ static blk_status_t virtblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	err = virtblk_add(bvq, vq, rq, vbr);
 	if (unlikely(err)) {
-		if (err == -ENOSPC) {
-			bvq->stopped = true;
-			blk_mq_stop_hw_queue(hctx);
-		}
+		bool broken = false;
+
+		sts = virtblk_add_error(bvq, vq, err, &broken);
 		/* Make sure the device sees what is already queued. */
-		notify = virtblk_kick_prepare(bvq);
+		notify = !broken && virtblk_kick_prepare(bvq);
 		spin_unlock_irqrestore(&bvq->lock, flags);
 		if (notify)
 			virtqueue_notify(vq);
 		virtblk_req_release(rq);
-		sts = virtblk_add_error(err);
+		if (broken)
+			sts = virtblk_broken(bvq);
 		if (sts == BLK_STS_IOERR)
 			vbr->retries = 0;
 		return sts;
@@ -324,14 +375,16 @@ static void virtblk_submit_list(struct virtblk_vq *bvq,
 	struct virtqueue *vq;
 	struct request *rq;
 	unsigned long flags;
-	bool notify = false;
+	bool notify = false, broken = false;
 
 	spin_lock_irqsave(&bvq->lock, flags);
 	vq = bvq->vq;
 	while ((rq = vbp_rq_list_pop(list))) {
 		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
 
+		/* ->queue_rq() sorts out why, when the requeue comes back. */
 		if (unlikely(!vq || virtblk_add(bvq, vq, rq, vbr))) {
+			broken |= vq && virtqueue_is_broken(vq);
 			virtblk_req_release(rq);
 			blk_mq_requeue_request(rq, true);
 			continue;
@@ -340,12 +393,14 @@ static void virtblk_submit_list(struct virtblk_vq *bvq,
 		virtblk_hint_submit(bvq, vbr);
 		bvq->stats.submitted++;
 	}
-	if (vq)
+	if (vq && !broken)
 		notify = virtblk_kick_prepare(bvq);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
 	if (notify)
 		virtqueue_notify(vq);
+	if (unlikely(broken))
+		virtblk_schedule_reset(bvq->vblk, "virtqueue broken");
 }
 
 static void virtblk_queue_rqs(vbp_compat_rqs_arg *rqlist)
@@ -461,10 +516,15 @@ static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
 			continue;
 		vbr = blk_mq_rq_to_pdu(rq);
 		vbr->state = VIRTBLK_RQ_DONE;
+		if (unlikely(bvq->id_err) && req_op(rq) == REQ_OP_DRV_IN) {
+			bvq->id_err = false;
+			vbr->status = VIRTIO_BLK_S_IOERR;
+		}
 		virtblk_hint_complete(vbr, &now);
 		vbp_rq_list_add_tail(done, rq);
 		n++;
 	}
+	bvq->done += n;
 	return n;
 }
 
@@ -491,7 +551,13 @@ static void virtblk_finish(struct vbp_rq_list *done, struct io_comp_batch *iob)
 		}
 		if (blk_mq_complete_request_remote(rq))
 			continue;
-		if (vbp_compat_add_to_batch(rq, iob,
+		/*
+		 * A batch ends every request with status 0, and some kernels
+		 * (6.12) batch passthrough requests even when they failed:
+		 * their submitter (GET_ID) would read a failure as success.
+		 */
+		if (!blk_rq_is_passthrough(rq) &&
+		    vbp_compat_add_to_batch(rq, iob,
 					    vbr->status != VIRTIO_BLK_S_OK,
 					    virtblk_complete_batch))
 			continue;
@@ -531,6 +597,9 @@ void virtblk_vq_done(struct virtqueue *vq)
 		iob.complete(&iob);
 	if (restart)
 		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
+	/* The ring gave a bad id: no interrupt will come for it any more. */
+	if (unlikely(virtqueue_is_broken(vq)))
+		virtblk_schedule_reset(bvq->vblk, "virtqueue broken");
 }
 
 unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob)
@@ -599,11 +668,15 @@ static int virtblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	struct vbp_rq_list done = { };
 	unsigned int n = 0;
 	unsigned long flags;
-	bool restart;
+	bool restart, broken = false;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	if (likely(bvq->vq))
+	if (likely(bvq->vq)) {
 		n = virtblk_reap_locked(bvq, &done);
+		/* Nothing comes back from a broken ring; only a reset helps. */
+		if (!n)
+			broken = virtqueue_is_broken(bvq->vq);
+	}
 	bvq->stats.polls++;
 	if (n)
 		bvq->stats.poll_completions += n;
@@ -615,6 +688,8 @@ static int virtblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	virtblk_finish(&done, iob);
 	if (restart)
 		blk_mq_start_stopped_hw_queue(hctx, true);
+	if (unlikely(broken))
+		virtblk_schedule_reset(bvq->vblk, "virtqueue broken");
 	return n;
 }
 
@@ -653,9 +728,9 @@ static enum blk_eh_timer_return virtblk_timeout(struct request *rq)
 
 	status = vblk->vdev->config->get_status(vblk->vdev);
 	dev_warn_ratelimited(&vblk->vdev->dev,
-			     "%s: %s: request (tag %d, op %u) timed out after %us%s\n",
+			     "%s: %s: request (tag %d, op %u) timed out after %ums%s\n",
 			     vblk->disk->disk_name, bvq->name, rq->tag,
-			     req_op(rq), READ_ONCE(virtblk_io_timeout),
+			     req_op(rq), jiffies_to_msecs(rq->q->rq_timeout),
 			     status & VIRTIO_CONFIG_S_NEEDS_RESET ?
 			     ", device needs reset" : "");
 	virtblk_schedule_reset(vblk, "request timeout");

@@ -186,6 +186,28 @@ out:
 	return err;
 }
 
+int virtblk_start_vqs(struct virtblk_dev *vblk)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	s8 wce = READ_ONCE(vblk->wce);
+	int err;
+
+	if (unlikely(READ_ONCE(vblk->fail_init))) {
+		WRITE_ONCE(vblk->fail_init, false);
+		dev_warn(&vdev->dev, "debugfs fault injection: virtqueue setup fails\n");
+		return -ENOMEM;
+	}
+	err = virtblk_init_vqs(vblk);
+	if (err)
+		return err;
+
+	/* A device reset may have dropped the cache mode set by the user. */
+	if (wce >= 0 && virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
+		virtio_cwrite8(vdev, offsetof(struct virtio_blk_config, wce),
+			       wce);
+	return 0;
+}
+
 void virtblk_del_vqs(struct virtblk_dev *vblk, struct vbp_rq_list *orphans)
 {
 	unsigned int i, n = virtblk_qmap_total(&vblk->split);
@@ -277,6 +299,37 @@ static const char * const virtblk_clamp_names[] = {
 	"seg_max", "size_max", "blk_size", "topology", "discard",
 };
 
+/*
+ * Without indirect descriptors a request takes one descriptor per data
+ * segment plus the header and the status, and must fit an empty ring: a
+ * request that does not would stop its queue with nothing in flight to
+ * restart it.  The smallest ring decides.
+ */
+static int virtblk_ring_limits(struct virtblk_dev *vblk,
+			       struct queue_limits *lim)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	unsigned int i, ring = UINT_MAX, n = virtblk_qmap_total(&vblk->split);
+
+	if (virtio_has_feature(vdev, VIRTIO_RING_F_INDIRECT_DESC))
+		return 0;
+	for (i = 0; i < n; i++)
+		ring = min(ring, virtqueue_get_vring_size(vblk->vqs[i].vq));
+	if (ring < 3) {
+		dev_err(&vdev->dev,
+			"a %u-entry ring without indirect descriptors cannot hold a request\n",
+			ring);
+		return -EINVAL;
+	}
+	if (lim->max_segments > ring - 2) {
+		dev_warn(&vdev->dev,
+			 "seg_max %u does not fit a %u-entry ring without indirect descriptors, using %u\n",
+			 lim->max_segments, ring, ring - 2);
+		lim->max_segments = ring - 2;
+	}
+	return 0;
+}
+
 static int virtblk_read_limits(struct virtblk_dev *vblk,
 			       struct queue_limits *lim)
 {
@@ -298,18 +351,26 @@ static int virtblk_read_limits(struct virtblk_dev *vblk,
 			dev_warn(&vdev->dev,
 				 "device %s configuration out of range, adjusted\n",
 				 virtblk_clamp_names[i]);
-	return 0;
+	return virtblk_ring_limits(vblk, lim);
 }
 
-static void virtblk_update_capacity(struct virtblk_dev *vblk, bool resize)
+u64 virtblk_read_capacity(struct virtblk_dev *vblk)
+{
+	u64 capacity;
+
+	/* The capacity is always in 512-byte sectors. */
+	virtio_cread(vblk->vdev, struct virtio_blk_config, capacity, &capacity);
+	return capacity;
+}
+
+void virtblk_update_capacity(struct virtblk_dev *vblk, bool resize)
 {
 	struct virtio_device *vdev = vblk->vdev;
 	unsigned int lbs = queue_logical_block_size(vblk->disk->queue);
+	u64 capacity = virtblk_read_capacity(vblk);
 	char size10[16], size2[16];
-	u64 capacity, blocks;
+	u64 blocks;
 
-	/* The capacity is always in 512-byte sectors. */
-	virtio_cread(vdev, struct virtio_blk_config, capacity, &capacity);
 	blocks = DIV_ROUND_UP_ULL(capacity, lbs >> SECTOR_SHIFT);
 
 	string_get_size(blocks, lbs, STRING_UNITS_10, size10, sizeof(size10));
@@ -425,8 +486,13 @@ static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
 	if (!err)
 		return strlen(buf);
 	/* A device without GET_ID support has an empty serial. */
-	if (err == -EIO || err == -EOPNOTSUPP)
+	if (err == -EOPNOTSUPP)
 		return 0;
+	/* Old devices answer GET_ID with an I/O error: empty too, but say so. */
+	if (err == -EIO) {
+		dev_warn_ratelimited(dev, "GET_ID failed with an I/O error: no serial\n");
+		return 0;
+	}
 	return err;
 }
 static DEVICE_ATTR_RO(serial);
@@ -694,7 +760,9 @@ static void virtblk_remove(struct virtio_device *vdev)
 	flush_work(&vblk->config_work);
 
 	mutex_lock(&vblk->vdev_mutex);
-	virtio_reset_device(vdev);
+	/* A surprise-removed device would never finish its reset. */
+	if (!virtblk_device_gone(vblk))
+		virtio_reset_device(vdev);
 	virtblk_del_vqs(vblk, &orphans);
 	virtblk_fail_orphans(vblk, &orphans, false);
 	vblk->vdev = NULL;
@@ -754,14 +822,27 @@ static int virtblk_restore(struct virtio_device *vdev)
 	struct request_queue *q = vblk->disk->queue;
 	int err;
 
-	err = virtblk_init_vqs(vblk);
-	if (err)
-		return err;
+	/*
+	 * DRIVER_OK even without virtqueues: the virtio core would set it
+	 * otherwise, and might do so in the middle of the recovery below.
+	 */
+	err = virtblk_start_vqs(vblk);
 	virtio_device_ready(vdev);
 
 	virtblk_unblock_resets(vblk);
 	blk_mq_unquiesce_queue(q);
 	blk_mq_kick_requeue_list(q);
+	if (err) {
+		/*
+		 * Requests wait (->queue_rq() finds no virtqueue) for the
+		 * recovery, which retries the setup and declares the disk
+		 * dead if it keeps failing: either way nothing stays queued.
+		 */
+		dev_err(&vdev->dev, "%s: virtqueue setup after resume failed: %d\n",
+			vblk->disk->disk_name, err);
+		virtblk_schedule_reset(vblk, "virtqueue setup after resume failed");
+		return 0;
+	}
 	dev_info(&vdev->dev, "%s: virtqueues restored after resume\n",
 		 vblk->disk->disk_name);
 	return 0;

@@ -2,21 +2,27 @@
 /*
  * virtio_blk error recovery.
  *
- * A request timeout or a device reporting VIRTIO_CONFIG_S_NEEDS_RESET
- * schedules reset_work, which:
+ * A request timeout, a device reporting VIRTIO_CONFIG_S_NEEDS_RESET, a
+ * virtqueue that virtio_ring marked broken (found by submission, the
+ * interrupt handler or a poller) or a restore that could not set the
+ * virtqueues up schedules reset_work, which:
  *
  *  1. quiesces the queues, so ->queue_rq() and ->queue_rqs() stop;
  *  2. resets the device and takes every virtqueue apart with
  *     virtblk_del_vqs() (what the device had completed is completed, the
  *     rest become orphans), exactly as freeze does;
  *  3. renegotiates features and rebuilds the virtqueues with
- *     virtblk_init_vqs(), exactly as restore does, retrying a few times;
- *  4. requeues the orphans (at most VIRTBLK_MAX_RETRIES times each, then
- *     they fail with BLK_STS_IOERR) and unquiesces.
+ *     virtblk_start_vqs(), exactly as restore does, retrying a few times;
+ *  4. re-reads the capacity (a config interrupt that came while the
+ *     device needed the reset only asked for the reset), requeues the
+ *     orphans (at most VIRTBLK_MAX_RETRIES times each, then they fail
+ *     with BLK_STS_IOERR) and unquiesces.
  *
  * If the device cannot be brought back, or VIRTBLK_MAX_RESETS resets in a
  * row have to take back requests while no request at all completed in
- * between, the disk is declared dead:
+ * between (counted by virtblk_vq.done, which users cannot reset), or the
+ * device reads as all-ones (surprise removal: its reset would never
+ * finish, so it is not attempted), the disk is declared dead:
  * every pending and future request fails with BLK_STS_IOERR.
  *
  * Pollers and the interrupt handler do not stop during a reset; they find
@@ -27,19 +33,28 @@
 #include <linux/delay.h>
 #include <linux/virtio_config.h>
 
-void virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why)
+bool virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why)
 {
 	unsigned long flags;
-	bool queued = false;
+	bool queued = false, possible;
 
 	spin_lock_irqsave(&vblk->state_lock, flags);
-	if (!vblk->reset_blocked && !vblk->dead)
+	possible = !vblk->reset_blocked && !vblk->dead;
+	if (possible)
 		queued = queue_work(virtblk_wq, &vblk->reset_work);
 	spin_unlock_irqrestore(&vblk->state_lock, flags);
 
 	if (queued)
 		dev_warn(&vblk->vdev->dev, "%s: scheduling device reset: %s\n",
 			 vblk->disk->disk_name, why);
+	return possible;
+}
+
+bool virtblk_device_gone(struct virtblk_dev *vblk)
+{
+	if (READ_ONCE(vblk->gone))
+		return true;
+	return vblk->vdev->config->get_status(vblk->vdev) == 0xff;
 }
 
 void virtblk_block_resets(struct virtblk_dev *vblk)
@@ -103,7 +118,7 @@ static u64 virtblk_total_done(struct virtblk_dev *vblk)
 		struct virtblk_vq *bvq = &vblk->vqs[i];
 
 		spin_lock_irqsave(&bvq->lock, flags);
-		sum += bvq->stats.completions + bvq->stats.poll_completions;
+		sum += bvq->done;
 		spin_unlock_irqrestore(&bvq->lock, flags);
 	}
 	return sum;
@@ -113,7 +128,6 @@ static u64 virtblk_total_done(struct virtblk_dev *vblk)
 static int virtblk_reinit(struct virtblk_dev *vblk)
 {
 	struct virtio_device *vdev = vblk->vdev;
-	s8 wce = READ_ONCE(vblk->wce);
 	u8 status;
 	int err;
 
@@ -129,14 +143,9 @@ static int virtblk_reinit(struct virtblk_dev *vblk)
 			return -ENODEV;
 	}
 
-	err = virtblk_init_vqs(vblk);
+	err = virtblk_start_vqs(vblk);
 	if (err)
 		return err;
-
-	/* A device reset may have dropped the cache mode set by the user. */
-	if (wce >= 0 && virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
-		virtio_cwrite8(vdev, offsetof(struct virtio_blk_config, wce),
-			       wce);
 
 	virtio_device_ready(vdev);
 	status = vdev->config->get_status(vdev);
@@ -170,7 +179,23 @@ void virtblk_reset_work(struct work_struct *work)
 	int attempt, err;
 	u64 done;
 
+	/* Injected: a window in which the device still needs its reset. */
+	if (READ_ONCE(vblk->reset_delay_ms))
+		msleep(READ_ONCE(vblk->reset_delay_ms));
+
 	blk_mq_quiesce_queue(q);
+
+	/*
+	 * A device that was pulled out reads as all-ones, and its reset
+	 * would wait forever for the status to clear (and removal, which
+	 * waits for this work, with it).  It will not DMA any more, so its
+	 * buffers can be taken back without a reset.
+	 */
+	if (virtblk_device_gone(vblk)) {
+		virtblk_del_vqs(vblk, &orphans);
+		why = "device is gone";
+		goto out;
+	}
 
 	/* Did anything complete since the previous reset finished? */
 	done = virtblk_total_done(vblk);
@@ -203,6 +228,11 @@ void virtblk_reset_work(struct work_struct *work)
 				break;
 			dev_warn(&vdev->dev, "%s: reset attempt %d failed: %d\n",
 				 vblk->disk->disk_name, attempt, err);
+			if (virtblk_device_gone(vblk)) {
+				virtblk_del_vqs(vblk, &orphans);
+				why = "device is gone";
+				break;
+			}
 			virtio_reset_device(vdev);
 			virtblk_del_vqs(vblk, &orphans);
 			if (attempt >= VIRTBLK_MAX_RESETS) {
@@ -213,10 +243,18 @@ void virtblk_reset_work(struct work_struct *work)
 		}
 	}
 
+out:
 	if (why) {
 		virtblk_mark_dead(vblk, why);
 		virtblk_fail_orphans(vblk, &orphans, false);
 	} else {
+		/*
+		 * A config interrupt that came while the device needed its
+		 * reset was taken for that; a capacity change in it is
+		 * picked up here.
+		 */
+		if (get_capacity(vblk->disk) != virtblk_read_capacity(vblk))
+			virtblk_update_capacity(vblk, true);
 		virtblk_fail_orphans(vblk, &orphans, true);
 	}
 

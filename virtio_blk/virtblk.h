@@ -161,6 +161,10 @@ struct virtblk_dev;
  *	a truncated header (a driver bug the device must answer with
  *	NEEDS_RESET)
  * @inject_token: the id to return again for %VIRTBLK_INJECT_DUPID_NEXT
+ * @id_err: fault injection: the next GET_ID taken off the ring completes
+ *	with VIRTIO_BLK_S_IOERR, as from a device that failed it
+ * @done: requests taken off the ring since the queue was set up; unlike
+ *	@stats never reset by users, so recovery can judge progress by it
  * @stats: counters
  * @vblk: owning device (constant)
  * @hctx: blk-mq hardware context served by this queue (set by init_hctx)
@@ -175,7 +179,9 @@ struct virtblk_vq {
 	u8 stall;
 	u8 inject_id;
 	bool bad_hdr;
+	bool id_err;
 	void *inject_token;
+	u64 done;
 	struct virtblk_vq_stats stats;
 	struct virtblk_dev *vblk;
 	struct blk_mq_hw_ctx *hctx;
@@ -209,6 +215,10 @@ struct virtblk_vq {
  * @stalled_resets: consecutive resets that took back stuck requests with
  *		    no completion since the previous reset; reset_work only
  * @last_done: completion count when the last reset finished; reset_work only
+ * @gone: fault injection: the device reads as removed (status all-ones)
+ * @fail_init: fault injection: the next virtblk_start_vqs() fails
+ * @reset_delay_ms: fault injection: reset_work waits this long before it
+ *	resets the device; READ_ONCE/WRITE_ONCE
  * @dbg: debugfs directory of this disk
  */
 struct virtblk_dev {
@@ -234,6 +244,9 @@ struct virtblk_dev {
 
 	unsigned int stalled_resets;
 	u64 last_done;
+	bool gone;
+	bool fail_init;
+	unsigned int reset_delay_ms;
 	struct dentry *dbg;
 };
 
@@ -255,6 +268,32 @@ extern struct workqueue_struct *virtblk_wq;
  * Return: 0 or a negative errno.
  */
 int virtblk_init_vqs(struct virtblk_dev *vblk);
+
+/**
+ * virtblk_start_vqs() - set up the virtqueues of a device that was reset
+ * @vblk: the device, features negotiated, not yet DRIVER_OK
+ *
+ * virtblk_init_vqs(), then the cache mode the user chose through sysfs,
+ * which the reset may have dropped.  Used by restore and reset_work.
+ *
+ * Return: 0 or a negative errno.
+ */
+int virtblk_start_vqs(struct virtblk_dev *vblk);
+
+/**
+ * virtblk_read_capacity() - the capacity the device offers now
+ * @vblk: the device
+ *
+ * Return: capacity in 512-byte sectors.
+ */
+u64 virtblk_read_capacity(struct virtblk_dev *vblk);
+
+/**
+ * virtblk_update_capacity() - read the capacity and tell the block layer
+ * @vblk: the device
+ * @resize: log it as a new size (config change or recovery)
+ */
+void virtblk_update_capacity(struct virtblk_dev *vblk, bool resize);
 
 /**
  * virtblk_del_vqs() - detach and delete the virtqueues of a reset device
@@ -324,8 +363,23 @@ unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob);
  *
  * Does nothing while resets are blocked or once the disk is dead.
  * Callable from any context.
+ *
+ * Return: true if a reset is pending or running (this one or an earlier
+ * one), so a request that waits for it will be retried.
  */
-void virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why);
+bool virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why);
+
+/**
+ * virtblk_device_gone() - does the device still answer?
+ * @vblk: the device
+ *
+ * A surprise-removed PCI device reads as all-ones; its reset would wait
+ * forever for the status to become 0.
+ *
+ * Return: true if the device status reads all-ones (or the "gone"
+ * injection is set).
+ */
+bool virtblk_device_gone(struct virtblk_dev *vblk);
 
 /**
  * virtblk_reset_work() - reset work function, see recovery.c
