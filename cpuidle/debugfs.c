@@ -2,10 +2,15 @@
 /*
  * cpuidle_haltpoll_io statistics in debugfs:
  *
- *   /sys/kernel/debug/cpuidle_haltpoll_io/cpu<N>
+ *   /sys/kernel/debug/cpuidle_haltpoll_io/cpu<N>  (read-only)
+ *   /sys/kernel/debug/cpuidle_haltpoll_io/reset   (write-only)
  *
- * one file per possible CPU, "name value" lines; writing 0 resets the
- * counters of that CPU.
+ * one cpu<N> file per possible CPU, "name value" lines.  They are mode
+ * 0444 with no write method: a locked-down kernel (lockdown=integrity, the
+ * default under Secure Boot) refuses to open any debugfs file that is
+ * writable, and still lets these be read.  Writing a CPU list ("1",
+ * "0-3,6") or "all" to "reset" zeroes the counters of those CPUs; that
+ * needs lockdown off.
  */
 #include "haltpoll_io.h"
 
@@ -16,6 +21,8 @@
 #include <linux/kernel.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "vbp_hints.h"
@@ -55,29 +62,52 @@ static int haltpoll_io_cpu_open(struct inode *inode, struct file *file)
 	return single_open(file, haltpoll_io_cpu_show, inode->i_private);
 }
 
-static ssize_t haltpoll_io_cpu_write(struct file *file, const char __user *ubuf,
-				     size_t len, loff_t *ppos)
-{
-	struct seq_file *m = file->private_data;
-	unsigned int v;
-	int ret;
-
-	ret = kstrtouint_from_user(ubuf, len, 0, &v);
-	if (ret)
-		return ret;
-	if (v)
-		return -EINVAL;
-	haltpoll_io_stats_reset((unsigned long)m->private);
-	return len;
-}
-
 static const struct file_operations haltpoll_io_cpu_fops = {
 	.owner = THIS_MODULE,
 	.open = haltpoll_io_cpu_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
-	.write = haltpoll_io_cpu_write,
 	.release = single_release,
+};
+
+static ssize_t haltpoll_io_reset_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	cpumask_var_t cpus;
+	unsigned int cpu;
+	char *buf, *list;
+	int ret = 0;
+
+	if (len >= PAGE_SIZE)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL)) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	list = strim(buf);
+	if (!strcmp(list, "all"))
+		cpumask_copy(cpus, cpu_possible_mask);
+	else
+		ret = cpulist_parse(list, cpus);
+	if (!ret && (cpumask_empty(cpus) ||
+		     !cpumask_subset(cpus, cpu_possible_mask)))
+		ret = -EINVAL;
+	if (!ret)
+		for_each_cpu(cpu, cpus)
+			haltpoll_io_stats_reset(cpu);
+	free_cpumask_var(cpus);
+	kfree(buf);
+	return ret ? ret : len;
+}
+
+static const struct file_operations haltpoll_io_reset_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = haltpoll_io_reset_write,
 };
 
 void haltpoll_io_debugfs_init(void)
@@ -86,9 +116,11 @@ void haltpoll_io_debugfs_init(void)
 	char name[16];
 
 	haltpoll_io_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("reset", 0200, haltpoll_io_dir, NULL,
+			    &haltpoll_io_reset_fops);
 	for_each_possible_cpu(cpu) {
 		snprintf(name, sizeof(name), "cpu%u", cpu);
-		debugfs_create_file(name, 0600, haltpoll_io_dir,
+		debugfs_create_file(name, 0444, haltpoll_io_dir,
 				    (void *)(unsigned long)cpu,
 				    &haltpoll_io_cpu_fops);
 	}

@@ -127,7 +127,7 @@ vbp_log "device $DEV, interrupts matching $IRQPAT"
 grep "$IRQPAT" /proc/interrupts
 idle_reset() {
 	[ -d $D ] || return 0
-	for f in $D/cpu*; do echo 0 > $f || fail "reset $f"; done
+	echo all > $D/reset || fail "reset $D"
 }
 idle_save() {
 	[ -d $D ] || return 0

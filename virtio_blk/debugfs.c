@@ -2,12 +2,19 @@
 /*
  * virtio_blk statistics in debugfs:
  *
- *   /sys/kernel/debug/virtio-blk-poll/<disk>/device
- *   /sys/kernel/debug/virtio-blk-poll/<disk>/q<N>/stats
+ *   /sys/kernel/debug/virtio-blk-poll/<disk>/device      (read-only)
+ *   /sys/kernel/debug/virtio-blk-poll/<disk>/q<N>/stats  (read-only)
+ *   /sys/kernel/debug/virtio-blk-poll/<disk>/reset       (write-only)
  *   /sys/kernel/debug/virtio-blk-poll/<disk>/inject      (write-only)
  *   /sys/kernel/debug/virtio-blk-poll/config_override
  *
- * Each file lists "name value" lines; writing 0 to it resets its counters.
+ * "device" and "stats" list "name value" lines.  They are mode 0444 with
+ * no write method, so a locked-down kernel (lockdown=integrity, the
+ * default under Secure Boot) still lets them be read: it refuses opening
+ * any debugfs file that is writable.  Writing 1 to "reset" zeroes the
+ * counters of the disk and of all its queues; like "inject" and
+ * "config_override" it needs lockdown off.
+ *
  * "inject" takes one command for recovery testing: "reset" schedules a
  * device reset, "stall" makes every queue ignore used buffers until the
  * next reset (a hung device: requests time out after io_timeout and the
@@ -201,16 +208,47 @@ static const struct file_operations virtblk_cfg_fops = {
 	.release	= single_release,
 };
 
-static int virtblk_dbg_zero(const char __user *ubuf, size_t count)
+/*
+ * "reset": writing 1 zeroes the disk's recovery counters and the counters
+ * of every queue (the split and depth are not counters).
+ */
+static ssize_t virtblk_reset_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
 {
-	u64 val;
+	struct virtblk_dev *vblk = file->private_data;
+	unsigned int i, n = virtblk_qmap_total(&vblk->split);
+	unsigned long flags;
+	unsigned int val;
 	int err;
 
-	err = kstrtoull_from_user(ubuf, count, 0, &val);
+	err = kstrtouint_from_user(ubuf, count, 0, &val);
 	if (err)
 		return err;
-	return val ? -EINVAL : 0;
+	if (val != 1)
+		return -EINVAL;
+
+	spin_lock_irqsave(&vblk->state_lock, flags);
+	vblk->timeouts = 0;
+	vblk->resets = 0;
+	vblk->requeues = 0;
+	vblk->failed = 0;
+	spin_unlock_irqrestore(&vblk->state_lock, flags);
+
+	for (i = 0; i < n; i++) {
+		struct virtblk_vq *bvq = &vblk->vqs[i];
+
+		spin_lock_irqsave(&bvq->lock, flags);
+		memset(&bvq->stats, 0, sizeof(bvq->stats));
+		spin_unlock_irqrestore(&bvq->lock, flags);
+	}
+	return count;
 }
+
+static const struct file_operations virtblk_reset_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= virtblk_reset_write,
+};
 
 static int virtblk_qstats_show(struct seq_file *m, void *unused)
 {
@@ -239,27 +277,10 @@ static int virtblk_qstats_open(struct inode *inode, struct file *file)
 	return single_open(file, virtblk_qstats_show, inode->i_private);
 }
 
-static ssize_t virtblk_qstats_write(struct file *file, const char __user *ubuf,
-				    size_t count, loff_t *ppos)
-{
-	struct virtblk_vq *bvq = ((struct seq_file *)file->private_data)->private;
-	unsigned long flags;
-	int err;
-
-	err = virtblk_dbg_zero(ubuf, count);
-	if (err)
-		return err;
-	spin_lock_irqsave(&bvq->lock, flags);
-	memset(&bvq->stats, 0, sizeof(bvq->stats));
-	spin_unlock_irqrestore(&bvq->lock, flags);
-	return count;
-}
-
 static const struct file_operations virtblk_qstats_fops = {
 	.owner		= THIS_MODULE,
 	.open		= virtblk_qstats_open,
 	.read		= seq_read,
-	.write		= virtblk_qstats_write,
 	.llseek		= seq_lseek,
 	.release	= single_release,
 };
@@ -295,30 +316,10 @@ static int virtblk_dev_open(struct inode *inode, struct file *file)
 	return single_open(file, virtblk_dev_show, inode->i_private);
 }
 
-static ssize_t virtblk_dev_write(struct file *file, const char __user *ubuf,
-				 size_t count, loff_t *ppos)
-{
-	struct virtblk_dev *vblk = ((struct seq_file *)file->private_data)->private;
-	unsigned long flags;
-	int err;
-
-	err = virtblk_dbg_zero(ubuf, count);
-	if (err)
-		return err;
-	spin_lock_irqsave(&vblk->state_lock, flags);
-	vblk->timeouts = 0;
-	vblk->resets = 0;
-	vblk->requeues = 0;
-	vblk->failed = 0;
-	spin_unlock_irqrestore(&vblk->state_lock, flags);
-	return count;
-}
-
 static const struct file_operations virtblk_dev_fops = {
 	.owner		= THIS_MODULE,
 	.open		= virtblk_dev_open,
 	.read		= seq_read,
-	.write		= virtblk_dev_write,
 	.llseek		= seq_lseek,
 	.release	= single_release,
 };
@@ -428,8 +429,10 @@ void virtblk_debugfs_add(struct virtblk_dev *vblk)
 	char name[16];
 
 	vblk->dbg = debugfs_create_dir(vblk->disk->disk_name, virtblk_dbg_root);
-	debugfs_create_file("device", 0600, vblk->dbg, vblk,
+	debugfs_create_file("device", 0444, vblk->dbg, vblk,
 			    &virtblk_dev_fops);
+	debugfs_create_file("reset", 0200, vblk->dbg, vblk,
+			    &virtblk_reset_fops);
 	debugfs_create_file("inject", 0200, vblk->dbg, vblk,
 			    &virtblk_inject_fops);
 	for (i = 0; i < n; i++) {
@@ -437,7 +440,7 @@ void virtblk_debugfs_add(struct virtblk_dev *vblk)
 
 		snprintf(name, sizeof(name), "q%u", i);
 		dir = debugfs_create_dir(name, vblk->dbg);
-		debugfs_create_file("stats", 0600, dir, &vblk->vqs[i],
+		debugfs_create_file("stats", 0444, dir, &vblk->vqs[i],
 				    &virtblk_qstats_fops);
 	}
 }

@@ -80,13 +80,16 @@ for c in 0 1; do
 	[ "$(st $c halts)" -gt 0 ] || fail "cpu$c: no halts"
 done
 cat $D/cpu1
-echo 1 > $D/cpu1 2>/dev/null && fail "reset accepted 1"
-echo 0 > $D/cpu1 || fail "reset"
+echo 0 > $D/cpu1 2>/dev/null && fail "cpu1 is writable"
+for bad in 0-99999 x "" 1-; do
+	echo "$bad" > $D/reset 2>/dev/null && fail "reset accepted '$bad'"
+done
+echo 1 > $D/reset || fail "reset"
 [ "$(st 1 entries)" -lt 1000 ] || fail "reset did not reset"
 
 # CPU hotplug: the device goes and comes back with the CPU.
 echo 0 > /sys/devices/system/cpu/cpu1/online || fail "offline cpu1"
-echo 0 > $D/cpu1 || fail "reset offline cpu"
+echo 1 > $D/reset || fail "reset offline cpu"
 sleep 0.3
 echo 1 > /sys/devices/system/cpu/cpu1/online || fail "online cpu1"
 sleep 0.5
@@ -95,7 +98,7 @@ sleep 0.5
 # I/O-aware window with a simulated 100 us device on CPU 1, then A/B.
 # Generous bounds: under TCG (and a debug kernel) timers run late.
 echo 2000000 > $P/poll_max_ns && echo 200000 > $P/io_margin_ns || fail "bounds"
-echo 0 > $D/cpu1
+echo 1 > $D/reset
 ins vbp_hint_inject "cpu=1 loops=300 service_us=100" || fail "inject"
 rm_ vbp_hint_inject
 cat $D/cpu1
@@ -108,7 +111,7 @@ io=$(st 1 io_polls); iow=$(st 1 io_wakeups)
 vbp_result io_polls $io
 vbp_result io_wakeups $iow
 echo 0 > $P/io_aware
-echo 0 > $D/cpu1
+echo 1 > $D/reset
 ins vbp_hint_inject "cpu=1 loops=300 service_us=100" || fail "inject A/B"
 rm_ vbp_hint_inject
 [ "$(st 1 io_polls)" = 0 ] || fail "io_aware=0 still polled for I/O"
@@ -117,7 +120,7 @@ echo 200000 > $P/poll_max_ns && echo 20000 > $P/io_margin_ns || fail "bounds"
 
 # Requests that never complete (lost to a reset, completed elsewhere): the
 # idle CPU resets the stale hints after 10 ms of quiet.
-echo 0 > $D/cpu1
+echo 1 > $D/reset
 ins vbp_hint_inject "action=leak cpu=1 loops=5" || fail "leak"
 rm_ vbp_hint_inject
 sleep 0.5
@@ -283,7 +286,7 @@ sum() { echo $(( $(st 0 $1) + $(st 1 $1) )); }
 qd1 before 2
 ins cpuidle_haltpoll_io || fail "load cpuidle_haltpoll_io"
 [ "$(svc)" = "0 0 " ] || fail "hints counted with no consumer: service_ns $(svc)"
-echo 0 > $D/cpu0; echo 0 > $D/cpu1
+echo all > $D/reset
 qd1 hinted 4
 vbp_result io_polls $(sum io_polls)
 vbp_result io_wakeups $(sum io_wakeups)

@@ -125,7 +125,7 @@ def fake(ctx):
         check(rep["interval_s"] > 0 and rep["disks"][0]["ios"] == 0 and
               rep["disks"][0]["iops"] == 0,
               "idle interval not zero: %s" % ln)
-    # a counter reset (written 0) between two samples counts from zero
+    # a counter reset (vblkstat -z) between two samples counts from zero
     q0 = os.path.join(root, "virtio-blk-poll", "vda", "q0", "stats")
     p = subprocess.Popen(["sh", TOOL, "-j", "-D", "1", "3"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -140,7 +140,22 @@ def fake(ctx):
     check(p.returncode == 0 and len(reps) == 3 and sum(ios) == 37 and
           min(ios) >= 0,
           "after a reset to 37 completions, reports say %s (%s)" % (ios, err))
+    # -z writes the reset files: 1 per disk, a CPU list for cpuidle
+    r = _tool(["-z"], dbg=root)
+    check(r.returncode == 1 and "predates reset files" in r.stderr,
+          "-z without reset files: rc %d %r" % (r.returncode, r.stderr))
+    vreset = os.path.join(root, "virtio-blk-poll", "vda", "reset")
+    creset = os.path.join(root, "cpuidle_haltpoll_io", "reset")
+    for f in (vreset, creset):
+        open(f, "w").close()
+    r = _tool(["-z"], dbg=root)
+    check(r.returncode == 0 and open(vreset).read() == "1\n" and
+          open(creset).read() == "all\n",
+          "-z: rc %d %r" % (r.returncode, r.stderr))
+    for f in (vreset, creset):
+        os.remove(f)
     errs = [(["-d", "vdz"], 1, "no disk 'vdz'"),
+            (["-z", "1"], 2, "--reset takes no interval"),
             (["0"], 2, "interval must be"),
             (["1", "x"], 2, "count must be"),
             (["--bogus"], 2, "unknown option"),

@@ -96,9 +96,10 @@ vbp_mark() {
 	sleep 0.2
 }
 
-# Our driver's debugfs counters (virtio_blk/debugfs.c):
+# Our driver's debugfs counters (virtio_blk/debugfs.c), read-only:
 #   /sys/kernel/debug/virtio-blk-poll/<disk>/q<N>/stats  per queue
 #   /sys/kernel/debug/virtio-blk-poll/<disk>/device      per disk
+# and /sys/kernel/debug/virtio-blk-poll/<disk>/reset to zero them.
 VBP_DBG=/sys/kernel/debug/virtio-blk-poll
 
 # vbp_stat DISK NAME: NAME summed over the disk's queues.
@@ -112,11 +113,9 @@ vbp_devstat() {
 	awk -v n="$2" '$1 == n { print $2 }' $VBP_DBG/$1/device
 }
 
-# vbp_stats_reset DISK: zero the disk's counters.
+# vbp_stats_reset DISK: zero the disk's counters (its own and its queues').
 vbp_stats_reset() {
-	for f in $VBP_DBG/$1/q*/stats $VBP_DBG/$1/device; do
-		echo 0 > $f || fail "cannot reset $f"
-	done
+	echo 1 > $VBP_DBG/$1/reset || fail "cannot reset the counters of $1"
 }
 
 # vbp_host_step NAME [SECONDS]: ask the host to run its step NAME (see
