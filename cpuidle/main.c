@@ -29,6 +29,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/idle.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -419,6 +420,8 @@ static void haltpoll_io_nop(void *unused)
  * inside the callback with ->busy set, or outside it for good.  Repeat
  * until ->busy reads clear after an IPI, then send one more, which can
  * only be served once the CPU has returned from the callback.
+ *
+ * The core is not done with the device then: see haltpoll_io_uninit().
  */
 static void haltpoll_io_quiesce(void)
 {
@@ -451,6 +454,16 @@ static void haltpoll_io_uninit(void)
 	haltpoll_io_hp_state = 0;
 	cpuidle_unregister_driver(&haltpoll_io_driver);
 	haltpoll_io_quiesce();
+	/*
+	 * After ->enter() returns, cpuidle_enter_state() still writes the
+	 * device (residency, usage counters) - after enabling interrupts, so
+	 * possibly after serving the handshake's last IPI - and so does the
+	 * governor's ->reflect().  That CPU runs in the idle task with RCU
+	 * watching and preemption disabled until its next RCU-idle entry or
+	 * context switch, each a quiescent state, and those writes come
+	 * first: a grace period started now ends after them.
+	 */
+	synchronize_rcu();
 	free_percpu(haltpoll_io_devices);
 	haltpoll_io_devices = NULL;
 }
