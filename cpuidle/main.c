@@ -236,6 +236,13 @@ out:
  * traceable code (local_clock()).  The callback itself is noinstr, as the
  * core requires of one that stops RCU (notrace spelled out for v6.1,
  * where __cpuidle does not imply it); the instrumentable part is marked.
+ *
+ * @dev->poll_time_limit tells the governor whether the poll ran out
+ * without a wakeup, as the core's own poll state does: the haltpoll
+ * governor keeps choosing state 0 with the tick running until it sees
+ * it set.  Here it is set whenever the CPU went on to halt - the window
+ * ran out, was empty, or the completion polled for woke nobody.  (Menu
+ * reads it only for CPUIDLE_FLAG_POLLING states, ladder not at all.)
  */
 static notrace int __cpuidle
 haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
@@ -247,7 +254,7 @@ haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
 	enum haltpoll_io_adjust what;
 	unsigned long completed = 0;
 	u64 start, poll_end, end, window, limit = 0;
-	bool io = false, io_done = false;
+	bool io = false, io_done = false, woken;
 
 	instrumentation_begin();
 	WRITE_ONCE(pc->busy, 1);
@@ -276,7 +283,8 @@ haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
 				haltpoll_io_elapsed(start, poll_end));
 	}
 
-	if (current_clr_polling_and_test()) {
+	woken = current_clr_polling_and_test();
+	if (woken) {
 		end = poll_end;
 		if (window) {
 			haltpoll_io_inc(&st->poll_wakeups, 1);
@@ -305,6 +313,10 @@ haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
 		else if (what == HALTPOLL_IO_SHRINK)
 			haltpoll_io_inc(&st->shrinks, 1);
 	}
+
+	/* A bitfield: write its word only when the value changes. */
+	if (dev->poll_time_limit != !woken)
+		dev->poll_time_limit = !woken;
 
 	/* Pairs with smp_load_acquire() in haltpoll_io_quiesce(). */
 	smp_store_release(&pc->busy, 0);

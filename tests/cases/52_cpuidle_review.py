@@ -6,6 +6,10 @@ the fixes in cpuidle/main.c.
   (debug kernel: CONFIG_FTRACE_VALIDATE_RCU_IS_WATCHING), our idle
   callback polls in both windows and the tracer never runs while RCU is
   not watching, and lockdep stays on.
+- review-haltpoll-tick: under the haltpoll governor an idle CPU stops its
+  tick and the governor's poll limit adapts.  The governor registers only
+  where the CPU reports KVM (kvm_para_available()); under QEMU TCG it does
+  not, and the case is skipped.
 
 The use-after-free on unload (the per-CPU devices freed while the core
 still writes them) has no case of its own: percpu memory is not
@@ -15,7 +19,7 @@ KASAN-tracked; cpuidle/cycles-* in 50_cpuidle.py exercise the path.
 import os
 
 import build
-from caselib import case, results
+from caselib import Skip, case, check, results
 
 MODS = ("vbp_hints", "cpuidle_haltpoll_io")
 
@@ -80,5 +84,64 @@ def _rcu_watching(kernel):
     return fn
 
 
+# Debian's HZ; an idle CPU whose tick is stopped takes far fewer.
+HZ = 250
+IDLE_SECS = 3
+
+HALTPOLL_TICK = LIB + r'''
+G=/sys/devices/system/cpu/cpuidle
+if ! grep -qw haltpoll $G/available_governors; then
+	vbp_result governors "$(cat $G/available_governors)"
+	exit 0
+fi
+[ "$(cat $G/current_governor_ro)" = haltpoll ] ||
+	fail "governor is $(cat $G/current_governor_ro), not haltpoll"
+C=/sys/devices/system/cpu/cpu1/cpuidle
+loc1() { awk '$1 == "LOC:" { print $3 }' /proc/interrupts; }
+ins vbp_hints
+ins cpuidle_haltpoll_io
+mount -t tracefs tracefs $T || fail "mount tracefs"
+echo 1 > $T/events/power/guest_halt_poll_ns/enable || fail "trace event"
+# Short idle periods on CPU 1: the governor's poll limit grows and it
+# starts choosing state 0, with the tick running.
+inject 300
+s1=$(cat $C/state1/usage); l=$(loc1)
+sleep %(secs)d
+vbp_result loc_per_s $(( ($(loc1) - l) / %(secs)d ))
+vbp_result state1_entries $(( $(cat $C/state1/usage) - s1 ))
+vbp_result grows $(grep -c "(grow " $T/trace)
+vbp_result shrinks $(grep -c "(shrink " $T/trace)
+echo 0 > $T/events/power/guest_halt_poll_ns/enable
+cat $D/cpu1
+rm_ cpuidle_haltpoll_io
+rm_ vbp_hints
+''' % {"secs": IDLE_SECS}
+
+
+def _haltpoll_tick(kernel):
+    def fn(ctx):
+        k = ctx.kernel(kernel)
+        r = ctx.vm_ok(k, HALTPOLL_TICK, files=_files(k),
+                      append="cpuidle.governor=haltpoll")
+        res = results(r)
+        if "governors" in res:
+            raise Skip("no haltpoll governor (needs a KVM CPUID signature; "
+                       "available: %s)" % res["governors"].strip())
+        ctx.note("idle CPU 1 under haltpoll: %s ticks/s, %s state-1 "
+                 "entries, governor window grew %s and shrank %s times" % (
+                     res["loc_per_s"], res["state1_entries"], res["grows"],
+                     res["shrinks"]))
+        check(int(res["loc_per_s"]) <= HZ // 4,
+              "idle CPU 1 kept its tick: %s ticks/s" % res["loc_per_s"])
+        check(int(res["state1_entries"]) > 0,
+              "the governor never left state 0 on an idle CPU")
+        check(int(res["grows"]) > 0 and int(res["shrinks"]) > 0,
+              "the governor's poll limit did not adapt (grew %s, shrank %s "
+              "times)" % (res["grows"], res["shrinks"]))
+    return fn
+
+
 case("cpuidle/review-rcu-watching/debug", group="debug")(
     _rcu_watching("debug"))
+case("cpuidle/review-haltpoll-tick/6.12", group="cpuidle")(
+    _haltpoll_tick("6.12"))
