@@ -29,6 +29,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/idle.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -191,7 +192,8 @@ static __always_inline u64 haltpoll_io_io_limit(struct haltpoll_io_stats *st,
 /*
  * Poll with interrupts enabled until a wakeup, the end of the window, an
  * I/O completion (when polling for one) or unload.  Returns true if an
- * I/O completion ended it.
+ * I/O completion ended it.  RCU is watching, so interrupts are switched
+ * with the traced (lockdep-aware) helpers.
  */
 static __always_inline bool haltpoll_io_poll(u64 start, u64 window, bool io,
 					     unsigned long completed)
@@ -199,7 +201,7 @@ static __always_inline bool haltpoll_io_poll(u64 start, u64 window, bool io,
 	unsigned int relax = 0;
 	bool done = false;
 
-	raw_local_irq_enable();
+	local_irq_enable();
 	if (current_set_polling_and_test())
 		goto out;
 	while (!need_resched()) {
@@ -217,7 +219,7 @@ static __always_inline bool haltpoll_io_poll(u64 start, u64 window, bool io,
 			break;
 	}
 out:
-	raw_local_irq_disable();
+	local_irq_disable();
 	return done;
 }
 
@@ -226,9 +228,21 @@ out:
  * wakeup came.  Called and returns with interrupts disabled (also on
  * v6.1, whose cpuidle_enter_state() enables them after ->enter() either
  * way); the unload handshake in haltpoll_io_quiesce() relies on
- * interrupts staying disabled from the last write of @busy to the
- * return.  RCU may not be watching: noinstr code only (notrace spelled
- * out for v6.1, where __cpuidle does not imply it).
+ * interrupts staying disabled from the entry to the first write of @busy
+ * and from the last one to the return.
+ *
+ * The states have CPUIDLE_FLAG_RCU_IDLE: RCU is watching on entry and
+ * stops only inside vbp_cpuidle_halt(), so everything else here may call
+ * traceable code (local_clock()).  The callback itself is noinstr, as the
+ * core requires of one that stops RCU (notrace spelled out for v6.1,
+ * where __cpuidle does not imply it); the instrumentable part is marked.
+ *
+ * @dev->poll_time_limit tells the governor whether the poll ran out
+ * without a wakeup, as the core's own poll state does: the haltpoll
+ * governor keeps choosing state 0 with the tick running until it sees
+ * it set.  Here it is set whenever the CPU went on to halt - the window
+ * ran out, was empty, or the completion polled for woke nobody.  (Menu
+ * reads it only for CPUIDLE_FLAG_POLLING states, ladder not at all.)
  */
 static notrace int __cpuidle
 haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
@@ -240,8 +254,9 @@ haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
 	enum haltpoll_io_adjust what;
 	unsigned long completed = 0;
 	u64 start, poll_end, end, window, limit = 0;
-	bool io = false, io_done = false;
+	bool io = false, io_done = false, woken;
 
+	instrumentation_begin();
 	WRITE_ONCE(pc->busy, 1);
 	start = vbp_cpuidle_clock();
 	haltpoll_io_tune_read(&t);
@@ -268,7 +283,8 @@ haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
 				haltpoll_io_elapsed(start, poll_end));
 	}
 
-	if (current_clr_polling_and_test()) {
+	woken = current_clr_polling_and_test();
+	if (woken) {
 		end = poll_end;
 		if (window) {
 			haltpoll_io_inc(&st->poll_wakeups, 1);
@@ -298,8 +314,13 @@ haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
 			haltpoll_io_inc(&st->shrinks, 1);
 	}
 
+	/* A bitfield: write its word only when the value changes. */
+	if (dev->poll_time_limit != !woken)
+		dev->poll_time_limit = !woken;
+
 	/* Pairs with smp_load_acquire() in haltpoll_io_quiesce(). */
 	smp_store_release(&pc->busy, 0);
+	instrumentation_end();
 	return index;
 }
 
@@ -308,10 +329,12 @@ haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
  * gets the I/O-aware window.  One would do for menu and ladder, but the
  * haltpoll governor (6.12, selectable under KVM) assumes a poll state 0
  * and a halt state 1 and returns index 1 without looking at state_count.
+ * The callback stops RCU itself, around the halt only.
  */
 #define HALTPOLL_IO_STATE(state_name)					\
 	{								\
 		.enter			= haltpoll_io_enter,		\
+		.flags			= CPUIDLE_FLAG_RCU_IDLE,	\
 		.exit_latency		= 1,				\
 		.target_residency	= 1,				\
 		.power_usage		= -1,				\
@@ -411,14 +434,19 @@ static void haltpoll_io_nop(void *unused)
  * Wait until no CPU runs haltpoll_io_enter() or can still call it, so the
  * module text can go.  Called once the devices and the driver are
  * unregistered, so no CPU picks our state any more - but one may already
- * be inside it, or between cpuidle_enter_state() and our first
- * instruction, where RCU no longer covers it.  That stretch and the one
- * from the last write of ->busy to the return run with interrupts
- * disabled, while polling and halting enable them.  So: a synchronous
- * IPI that got served shows the CPU with interrupts enabled - either
- * inside the callback with ->busy set, or outside it for good.  Repeat
- * until ->busy reads clear after an IPI, then send one more, which can
- * only be served once the CPU has returned from the callback.
+ * be inside it, or on its way in from a device pointer read before.  An
+ * RCU grace period does not cover that: a CPU halted in our callback is
+ * RCU-idle (a quiescent state) and runs our code again when it wakes.
+ * The way in (from do_idle() disabling interrupts to our first write of
+ * ->busy) and the way out (from the last write of ->busy to the return)
+ * run with interrupts disabled, while polling and halting enable them.
+ * So: a synchronous IPI that got served shows the CPU with interrupts
+ * enabled - either inside the callback with ->busy set, or outside the
+ * idle path's interrupt-disabled stretch for good.  Repeat until ->busy
+ * reads clear after an IPI, then send one more, which can only be served
+ * once the CPU has returned from the callback.
+ *
+ * The core is not done with the device then: see haltpoll_io_uninit().
  */
 static void haltpoll_io_quiesce(void)
 {
@@ -451,6 +479,16 @@ static void haltpoll_io_uninit(void)
 	haltpoll_io_hp_state = 0;
 	cpuidle_unregister_driver(&haltpoll_io_driver);
 	haltpoll_io_quiesce();
+	/*
+	 * After ->enter() returns, cpuidle_enter_state() still writes the
+	 * device (residency, usage counters) - after enabling interrupts, so
+	 * possibly after serving the handshake's last IPI - and so does the
+	 * governor's ->reflect().  That CPU runs in the idle task with RCU
+	 * watching and preemption disabled until its next RCU-idle entry or
+	 * context switch, each a quiescent state, and those writes come
+	 * first: a grace period started now ends after them.
+	 */
+	synchronize_rcu();
 	free_percpu(haltpoll_io_devices);
 	haltpoll_io_devices = NULL;
 }

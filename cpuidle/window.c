@@ -10,8 +10,8 @@
  * outstanding on this CPU: poll until their expected completion plus a
  * margin.
  *
- * The functions run inside the idle callback, where RCU may not be
- * watching, hence noinstr; they touch nothing but their arguments.
+ * The functions run inside the idle callback (with RCU watching: it
+ * stops RCU only around the halt) and touch nothing but their arguments.
  */
 #include <linux/compiler.h>
 #include <linux/kernel.h>
@@ -28,7 +28,7 @@
  * Return: @end - @start, or 0 if the clock went backwards (readings from
  * two CPUs, a clock adjustment).
  */
-noinstr u64 haltpoll_io_elapsed(u64 start, u64 end)
+u64 haltpoll_io_elapsed(u64 start, u64 end)
 {
 	return end > start ? end - start : 0;
 }
@@ -49,9 +49,9 @@ noinstr u64 haltpoll_io_elapsed(u64 start, u64 end)
  *
  * Return: the window for the next idle period, in ns.
  */
-noinstr u64 haltpoll_io_adapt(u64 cur_ns, u64 block_ns,
-			      const struct haltpoll_io_tune *t,
-			      enum haltpoll_io_adjust *what)
+u64 haltpoll_io_adapt(u64 cur_ns, u64 block_ns,
+		      const struct haltpoll_io_tune *t,
+		      enum haltpoll_io_adjust *what)
 {
 	u64 next = min(cur_ns, t->max_ns);
 
@@ -99,8 +99,8 @@ noinstr u64 haltpoll_io_adapt(u64 cur_ns, u64 block_ns,
  * device is late, the caller falls back to the classic window).  A
  * @last_ns after @now (clock went backwards) counts as @now.
  */
-noinstr u64 haltpoll_io_io_window(u64 now, u64 last_ns, u64 service_ns,
-				  u64 margin_ns, u64 max_ns)
+u64 haltpoll_io_io_window(u64 now, u64 last_ns, u64 service_ns,
+			  u64 margin_ns, u64 max_ns)
 {
 	u64 target, elapsed;
 
@@ -122,7 +122,7 @@ noinstr u64 haltpoll_io_io_window(u64 now, u64 last_ns, u64 service_ns,
  *
  * Return: true if more than @stale_ns passed since @last_ns.
  */
-noinstr bool haltpoll_io_hint_stale(u64 now, u64 last_ns, u64 stale_ns)
+bool haltpoll_io_hint_stale(u64 now, u64 last_ns, u64 stale_ns)
 {
 	return haltpoll_io_elapsed(last_ns, now) > stale_ns;
 }
