@@ -168,12 +168,8 @@ fio --name=big --filename=/dev/vda --direct=1 --rw=randwrite --bs=64k \
 	--iodepth=4 --output-format=json --output=$VBP_OUT/fio-big.json \
 	> /dev/null 2>&1 &
 pid=$!
-n=0
-while [ -d /proc/$pid ] && [ "$(awk '{ print $3 }' /proc/$pid/stat)" != Z ]; do
-	n=$((n + 1))
-	[ $n -gt 300 ] && fail "64k I/O on the small ring did not finish in 60 s ($(cat /sys/block/vda/inflight) in flight)"
-	sleep 0.2
-done
+vbp_exited $pid 60 ||
+	fail "64k I/O on the small ring did not finish in 60 s ($(cat /sys/block/vda/inflight) in flight)"
 wait $pid || { cat $VBP_OUT/fio-big.json; fail "64k I/O failed"; }
 '''
 
@@ -266,12 +262,7 @@ echo "vbp: resumed"
 dmesg | grep -q "fault injection: virtqueue setup fails" || fail "injection did not run"
 dd if=/dev/vda of=/tmp/rd bs=4k count=16 iflag=direct 2>/dev/null &
 pid=$!
-n=0
-while [ -d /proc/$pid ] && [ "$(cut -d' ' -f3 /proc/$pid/stat)" != Z ]; do
-	n=$((n + 1))
-	[ $n -gt 150 ] && fail "I/O after the failed restore did not finish in 30 s"
-	sleep 0.2
-done
+vbp_exited $pid 30 || fail "I/O after the failed restore did not finish in 30 s"
 wait $pid || fail "read after the failed restore failed"
 cmp /tmp/blk /tmp/rd || fail "data differs after the failed restore"
 dmesg | grep -q "vda: resetting device" || fail "no recovery ran"

@@ -73,6 +73,18 @@ vbp_fio() {
 	vbp_log "fio $name ok"
 }
 
+# vbp_exited PID SECONDS: true once PID has exited (a zombie has), false
+# if it still runs after SECONDS.  Busybox only, so usable after 9p died.
+vbp_exited() {
+	n=0
+	while [ -d /proc/$1 ] && [ "$(cut -d' ' -f3 /proc/$1/stat)" != Z ]; do
+		n=$((n + 1))
+		[ $n -gt $(($2 * 5)) ] && return 1
+		sleep 0.2
+	done
+	return 0
+}
+
 # vbp_result KEY VALUE: record a value for the host side.
 vbp_result() { echo "$1=$2" >> "$VBP_OUT/results.txt"; }
 
