@@ -21,7 +21,7 @@ pkgs=(
 	zstd xz-utils kmod pciutils
 	dkms sparse flex bison bc libelf-dev libssl-dev dwarves rsync
 	dpkg-dev debhelper dh-dkms python3-docutils
-	gnuplot-nox
+	gnuplot-nox openssl
 )
 
 missing=()

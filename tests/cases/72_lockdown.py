@@ -9,8 +9,8 @@ are unsigned: with lockdown= on the command line they would not load),
 then reads the counter files, runs vblkstat, and tries a reset, which must
 be refused with a message that says what still works.
 
-Debian's 6.1 and 6.12 only: the debug kernel is built without the
-lockdown LSM (there is no lockdown to raise), so there is no debug case.
+On 6.1, 6.12 and the debug kernel (built with the lockdown LSM for this
+case).
 """
 
 import json
@@ -153,5 +153,5 @@ def _guest(series):
     return fn
 
 
-for _k in ("6.1", "6.12"):
+for _k in ("6.1", "6.12", "debug"):
     case("package/vblkstat/lockdown/" + _k, group="package")(_guest(_k))
