@@ -10,10 +10,9 @@ the fixes in cpuidle/main.c.
   tick and the governor's poll limit adapts.  The governor registers at
   boot only where the CPU reports KVM (kvm_para_available()), which QEMU
   TCG never does; there the test-only module vbp_haltpoll_gov.ko
-  (tests/modules) registers the kernel's built-in copy.  Only on 6.12:
-  Debian's 6.1 is built without CONFIG_CPU_IDLE_GOV_HALTPOLL, and the
-  debug kernel (tests/kernel/debug.config) without CONFIG_KPROBES, which
-  the module needs to find kallsyms_lookup_name().
+  (tests/modules) registers the kernel's built-in copy.  On 6.12 and the
+  debug kernel: Debian's 6.1 is built without
+  CONFIG_CPU_IDLE_GOV_HALTPOLL.
 
 The use-after-free on unload (the per-CPU devices freed while the core
 still writes them) has no case of its own: percpu memory is not
@@ -158,3 +157,5 @@ case("cpuidle/review-rcu-watching/debug", group="debug")(
     _rcu_watching("debug"))
 case("cpuidle/review-haltpoll-tick/6.12", group="cpuidle")(
     _haltpoll_tick("6.12"))
+case("cpuidle/review-haltpoll-tick/debug", group="debug")(
+    _haltpoll_tick("debug"))
