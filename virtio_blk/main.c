@@ -275,8 +275,9 @@ static void virtblk_read_cfg(struct virtio_device *vdev,
 	virtblk_debugfs_override_cfg(vdev, cfg);
 }
 
+/* Indexed by the bit numbers of VIRTBLK_CLAMP_*. */
 static const char * const virtblk_clamp_names[] = {
-	"seg_max", "size_max", "blk_size", "topology", "discard",
+	"seg_max", "blk_size", "topology", "discard",
 };
 
 static int virtblk_read_limits(struct virtblk_dev *vblk,

@@ -140,13 +140,22 @@ int virtblk_proto_limits(const struct virtblk_cfg *cfg,
 	lim->max_segments = segs;
 	lim->max_hw_sectors = UINT_MAX;
 
+	/*
+	 * The block layer cannot keep segments below a page (6.1 raises such
+	 * a limit to a page, 6.12 rejects it): the device would get segments
+	 * larger than it takes, so it is not used at all.
+	 */
+	if (cfg->has_size_max && cfg->size_max < page_size) {
+		*reason = "size_max is below the page size";
+		return -EINVAL;
+	}
+	if (cfg->max_dma_size < page_size) {
+		*reason = "the transport's DMA limit is below the page size";
+		return -EINVAL;
+	}
 	seg_size = min_t(u64, cfg->max_dma_size, U32_MAX);
 	if (cfg->has_size_max)
 		seg_size = min_t(u64, seg_size, cfg->size_max);
-	if (seg_size < page_size) {
-		seg_size = page_size;
-		*clamped |= VIRTBLK_CLAMP_SIZE_MAX;
-	}
 	lim->max_segment_size = seg_size;
 
 	lim->logical_block_size = SECTOR_SIZE;

@@ -162,10 +162,9 @@ struct virtblk_cfg {
 
 /* Bits of the @clamped result of virtblk_proto_limits(). */
 #define VIRTBLK_CLAMP_SEG_MAX		BIT(0)	/* seg_max 0 or too large */
-#define VIRTBLK_CLAMP_SIZE_MAX		BIT(1)	/* size_max below a page */
-#define VIRTBLK_CLAMP_BLK_SIZE		BIT(2)	/* blk_size 0 */
-#define VIRTBLK_CLAMP_TOPOLOGY		BIT(3)	/* topology values ignored */
-#define VIRTBLK_CLAMP_DISCARD		BIT(4)	/* discard values adjusted */
+#define VIRTBLK_CLAMP_BLK_SIZE		BIT(1)	/* blk_size 0 */
+#define VIRTBLK_CLAMP_TOPOLOGY		BIT(2)	/* topology values ignored */
+#define VIRTBLK_CLAMP_DISCARD		BIT(3)	/* discard values adjusted */
 
 /**
  * virtblk_proto_limits() - compute queue limits from device configuration
@@ -177,7 +176,9 @@ struct virtblk_cfg {
  * @reason: set to a static string describing a fatal problem
  *
  * Nonsense values the driver can live with are clamped (and reported
- * through @clamped); values that make the device unusable are refused.
+ * through @clamped); values that make the device unusable are refused,
+ * among them a segment limit (size_max or the transport's DMA limit)
+ * below @page_size, which the block layer cannot honour.
  *
  * Return: 0, or -EINVAL with @reason set.
  */
