@@ -272,6 +272,15 @@ static void virtblk_read_cfg(struct virtio_device *vdev,
 			     secure_erase_sector_alignment,
 			     &cfg->secure_erase_sector_alignment);
 	}
+
+	/*
+	 * VIRTIO_BLK_F_ZONED is not in the feature table, so ask what the
+	 * device offers; the model field is defined only if it does.
+	 */
+	if (vdev->config->get_features(vdev) & BIT_ULL(VIRTIO_BLK_F_ZONED)) {
+		cfg->has_zoned = true;
+		cfg->zoned_model = vbp_compat_zoned_model(vdev);
+	}
 	virtblk_debugfs_override_cfg(vdev, cfg);
 }
 
@@ -301,6 +310,9 @@ static int virtblk_read_limits(struct virtblk_dev *vblk,
 			dev_warn(&vdev->dev,
 				 "device %s configuration out of range, adjusted\n",
 				 virtblk_clamp_names[i]);
+	if (cfg.has_zoned && cfg.zoned_model == VIRTIO_BLK_Z_HA)
+		dev_info(&vdev->dev,
+			 "host-aware zoned device, used as a regular disk\n");
 	return 0;
 }
 

@@ -131,6 +131,22 @@ int virtblk_proto_limits(const struct virtblk_cfg *cfg,
 	*clamped = 0;
 	*reason = NULL;
 
+	/*
+	 * Without VIRTIO_BLK_F_ZONED negotiated, the virtio specification
+	 * lets a driver use a host-aware device as a regular disk, but not a
+	 * host-managed one: its sequential-write zones would fail ordinary
+	 * writes.
+	 */
+	if (cfg->has_zoned && cfg->zoned_model == VIRTIO_BLK_Z_HM) {
+		*reason = "host-managed zoned device, needs the in-tree virtio_blk driver";
+		return -EOPNOTSUPP;
+	}
+	if (cfg->has_zoned && cfg->zoned_model != VIRTIO_BLK_Z_NONE &&
+	    cfg->zoned_model != VIRTIO_BLK_Z_HA) {
+		*reason = "unknown zoned model";
+		return -EOPNOTSUPP;
+	}
+
 	/* At least one data segment, and few enough to fit a ring. */
 	segs = cfg->has_seg_max ? cfg->seg_max : 1;
 	if (!segs || segs > VIRTBLK_MAX_SG_ELEMS) {

@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Review findings on parameters (issue 13), one guest boot per kernel:
+"""Review findings on parameters and device models (issue 13), one guest
+boot per kernel:
 
 - item 5: an out-of-range or unparsable option at load time must not stop
   the module from loading (the root disk of a guest whose initramfs
   carries the option would be missing): out-of-range values are lowered
   with a warning, text that is no number is ignored with one.  At run
   time text is still refused, out-of-range values are lowered.
+- item 12: a zoned device, made visible to the probe through the debugfs
+  config_override (QEMU 7.2 cannot offer one): host-managed is refused
+  with a message naming the in-tree virtio_blk, host-aware works as a
+  regular disk.
 
 Cases are "review/<what>/<kernel>" on 6.1, 6.12 and the debug kernel.
 """
@@ -52,6 +57,40 @@ echo 99999 > $p/io_timeout || fail "run-time io_timeout=99999 refused"
 vbp_result timeout_runtime $(cat $p/io_timeout)
 echo 30 > $p/io_timeout || fail "run-time io_timeout=30 refused"
 
+# Zoned models through config_override; unbind and bind to re-probe.
+ovr=$VBP_DBG/config_override
+vdev=$(basename "$(readlink -f /sys/block/vda/device)")
+drv=/sys/bus/virtio/drivers/virtio_blk
+rebind() {
+	echo "$1" > $ovr || fail "config_override $1 refused"
+	if [ -e $drv/$vdev ]; then
+		echo $vdev > $drv/unbind || fail "unbind $vdev"
+	fi
+	dmesg -c >/dev/null
+	echo $vdev > $drv/bind 2>/dev/null
+	vbp_log "rebound with $1: $(dmesg | grep -i zoned | tr '\n' ' ')"
+}
+echo zoned=xx > $ovr 2>/dev/null && fail "config_override took zoned=xx"
+rebind zoned=hm
+[ "$(cat $ovr)" = zoned=hm ] || fail "config_override reads '$(cat $ovr)'"
+sleep 1
+[ -b /dev/vda ] && fail "a host-managed zoned device was bound"
+dmesg | grep -q "host-managed zoned device.*in-tree virtio_blk" ||
+	{ dmesg | tail; fail "no refusal naming the in-tree virtio_blk"; }
+vbp_result zoned_hm_refused 1
+rebind zoned=ha
+vbp_wait_dev /dev/vda
+dmesg | grep -q "host-aware zoned device, used as a regular disk" ||
+	{ dmesg | tail; fail "no message for the host-aware device"; }
+vbp_fio ha --name=ha --filename=/dev/vda --direct=1 --rw=randwrite --bs=4k \
+	--size=4M --verify=crc32c --verify_fatal=1 --ioengine=libaio --iodepth=8
+vbp_result zoned_ha_bound 1
+rebind zoned=none
+vbp_wait_dev /dev/vda
+dmesg | grep -q "zoned device" && { dmesg | tail; fail "zoned=none logged a zoned model"; }
+echo clear > $ovr || fail "config_override clear"
+[ -z "$(cat $ovr)" ] || fail "config_override not cleared: $(cat $ovr)"
+vbp_result zoned_none_bound 1
 '''
 
 
@@ -77,11 +116,15 @@ def _review(kernel):
               % res["garbage_poll"])
         check(res["timeout_runtime"] == "3600",
               "run-time io_timeout=99999 gave %s" % res["timeout_runtime"])
+        check(res.get("zoned_hm_refused") == "1" and
+              res.get("zoned_ha_bound") == "1" and
+              res.get("zoned_none_bound") == "1", "zoned steps: %s" % res)
         ctx.note("queue_depth=100000 -> 10240 (ring 256), io_timeout=99999 "
                  "-> 3600 at load and run time, poll_queues=abc ignored at "
-                 "load, refused at run time")
+                 "load, refused at run time; zoned hm refused, ha used as a "
+                 "regular disk")
     return fn
 
 
 for _k in KERNELS3:
-    case("review/params/" + _k, group="review")(_review(_k))
+    case("review/params-zoned/" + _k, group="review")(_review(_k))

@@ -196,6 +196,7 @@ struct limits_case {
 #define SIZE(n)		.has_size_max = true, .size_max = (n)
 #define BLK(n)		.has_blk_size = true, .blk_size = (n)
 #define TOPO		.has_topology = true
+#define ZONED(m)	.has_zoned = true, .zoned_model = (m)
 
 static const struct limits_case limits_cases[] = {
 	{ "nothing", { NODMA }, PAGE_4K, 0, 0 },
@@ -398,6 +399,24 @@ static const struct limits_case limits_cases[] = {
 	  .max_hw_discard_sectors = UINT_MAX,
 	  .max_secure_erase_sectors = U32_MAX, .max_discard_segments = 256,
 	  .discard_granularity = 8192 },
+
+	/*
+	 * zoned models (none 0, host-managed 1, host-aware 2): only a
+	 * host-managed or unknown one, if offered, is refused
+	 */
+	{ "zoned-model-ignored-without-feature", { NODMA, .zoned_model = 1 },
+	  PAGE_4K, 0, 0 },
+	{ "zoned-none", { NODMA, ZONED(0) }, PAGE_4K, 0, 0 },
+	{ "zoned-host-aware", { NODMA, ZONED(2), SEGS(126) }, PAGE_4K, 0, 0,
+	  .max_segments = 126 },
+	{ "zoned-host-managed", { NODMA, ZONED(1) }, PAGE_4K, -EOPNOTSUPP,
+	  .why = "in-tree virtio_blk" },
+	{ "zoned-unknown-3", { NODMA, ZONED(3) }, PAGE_4K, -EOPNOTSUPP,
+	  .why = "zoned model" },
+	{ "zoned-unknown-255", { NODMA, ZONED(255) }, PAGE_4K, -EOPNOTSUPP,
+	  .why = "zoned model" },
+	{ "zoned-host-managed-wins", { NODMA, ZONED(1), SIZE(512) }, PAGE_4K,
+	  -EOPNOTSUPP, .why = "host-managed" },
 
 	/* everything wrong at once that can be lived with */
 	{ "all-clamps",
