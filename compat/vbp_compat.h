@@ -16,6 +16,7 @@
 #include <linux/blkdev.h>
 #include <linux/slab.h>
 #include <linux/virtio.h>
+#include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 
 /* ---------------------------------------------------------------------
@@ -132,6 +133,43 @@ static inline int vbp_compat_set_write_cache(struct gendisk *disk,
 	blk_queue_write_cache(disk->queue, write_cache, false);
 	return 0;
 #endif
+}
+
+/* ---------------------------------------------------------------------
+ * virtio-blk uapi
+ */
+
+#ifndef HAVE_VIRTIO_BLK_ZONED
+/* Zoned device definitions of the virtio 1.3 specification. */
+#define VIRTIO_BLK_F_ZONED	17
+#define VIRTIO_BLK_Z_NONE	0
+#define VIRTIO_BLK_Z_HM		1
+#define VIRTIO_BLK_Z_HA		2
+#endif
+
+/*
+ * Offset of the zoned model in struct virtio_blk_config: five 32-bit
+ * zoned fields follow secure_erase_sector_alignment, the last field that
+ * older uapi headers know, and the model byte comes next.
+ */
+#define VBP_VIRTIO_BLK_ZONED_MODEL_OFF					\
+	(offsetofend(struct virtio_blk_config,				\
+		     secure_erase_sector_alignment) + 5 * sizeof(__virtio32))
+
+/**
+ * vbp_compat_zoned_model() - read the zoned model from the config space
+ * @vdev: a virtio-blk device that offers VIRTIO_BLK_F_ZONED
+ *
+ * Return: the VIRTIO_BLK_Z_* model the device reports.
+ */
+static inline u8 vbp_compat_zoned_model(struct virtio_device *vdev)
+{
+#ifdef HAVE_VIRTIO_BLK_ZONED
+	/* Where the header has the field, check the layout assumed above. */
+	BUILD_BUG_ON(offsetof(struct virtio_blk_config, zoned.model) !=
+		     VBP_VIRTIO_BLK_ZONED_MODEL_OFF);
+#endif
+	return virtio_cread8(vdev, VBP_VIRTIO_BLK_ZONED_MODEL_OFF);
 }
 
 /* ---------------------------------------------------------------------

@@ -35,10 +35,13 @@
  * its reset), "clear" ends all of these.
  *
  * "config_override" replaces configuration values that QEMU cannot be made
- * to offer (seg_max 1, a size_max below a page, MQ with one queue) for
- * every device probed after the write: "seg_max=N size_max=N
- * num_queues=N" (any subset), "clear" to end.  Reading it shows what is
- * set.  Each probe that applies an override says so in the kernel log.
+ * to offer (seg_max 1, a size_max below a page, MQ with one queue, a zoned
+ * device) for every device probed after the write: "seg_max=N size_max=N
+ * num_queues=N zoned=none|hm|ha" (any subset; zoned=hm and zoned=ha make
+ * the device offer VIRTIO_BLK_F_ZONED with a host-managed or host-aware
+ * model, zoned=none makes it offer no zoned model), "clear" to end.
+ * Reading it shows what is set.  Each probe that applies an override says
+ * so in the kernel log.
  *
  * Per-queue counters are plain u64s updated under the queue lock the I/O
  * path holds anyway, so they cost no atomics.
@@ -61,9 +64,12 @@ static struct dentry *virtblk_dbg_root;
  * @size_max: forced size_max, valid with @set_size_max
  * @num_queues: forced num_queues (as if MQ were offered), valid with
  *	@set_num_queues
+ * @zoned_model: forced VIRTIO_BLK_Z_* model, valid with @set_zoned;
+ *	VIRTIO_BLK_Z_NONE stands for VIRTIO_BLK_F_ZONED not offered
  * @set_seg_max: @seg_max applies
  * @set_size_max: @size_max applies
  * @set_num_queues: @num_queues applies
+ * @set_zoned: @zoned_model applies
  *
  * Locking: virtblk_cfg_lock; probes read a copy under it.
  */
@@ -71,10 +77,29 @@ struct virtblk_cfg_override {
 	u32 seg_max;
 	u32 size_max;
 	u16 num_queues;
+	u8 zoned_model;
 	bool set_seg_max;
 	bool set_size_max;
 	bool set_num_queues;
+	bool set_zoned;
 };
+
+/* Values of the "zoned" key, indexed by VIRTIO_BLK_Z_* model. */
+static const char * const virtblk_cfg_zoned_names[] = {
+	[VIRTIO_BLK_Z_NONE] = "none",
+	[VIRTIO_BLK_Z_HM] = "hm",
+	[VIRTIO_BLK_Z_HA] = "ha",
+};
+
+/* Name of a zoned model the probe sees (@offered: VIRTIO_BLK_F_ZONED). */
+static const char *virtblk_cfg_zoned_name(bool offered, u8 model)
+{
+	if (!offered)
+		return "none";
+	if (model >= ARRAY_SIZE(virtblk_cfg_zoned_names))
+		return "unknown";
+	return virtblk_cfg_zoned_names[model];
+}
 
 static DEFINE_MUTEX(virtblk_cfg_lock);
 static struct virtblk_cfg_override virtblk_cfg_forced;
@@ -106,6 +131,14 @@ void virtblk_debugfs_override_cfg(struct virtio_device *vdev,
 		cfg->has_size_max = true;
 		cfg->size_max = o.size_max;
 	}
+	if (o.set_zoned) {
+		dev_warn(&vdev->dev, "debugfs config override: zoned %s -> %s\n",
+			 virtblk_cfg_zoned_name(cfg->has_zoned,
+						cfg->zoned_model),
+			 virtblk_cfg_zoned_names[o.zoned_model]);
+		cfg->has_zoned = o.zoned_model != VIRTIO_BLK_Z_NONE;
+		cfg->zoned_model = o.zoned_model;
+	}
 }
 
 void virtblk_debugfs_override_queues(struct virtio_device *vdev,
@@ -130,6 +163,9 @@ static int virtblk_cfg_show(struct seq_file *m, void *unused)
 		seq_printf(m, "size_max=%u\n", o.size_max);
 	if (o.set_num_queues)
 		seq_printf(m, "num_queues=%u\n", o.num_queues);
+	if (o.set_zoned)
+		seq_printf(m, "zoned=%s\n",
+			   virtblk_cfg_zoned_names[o.zoned_model]);
 	return 0;
 }
 
@@ -158,6 +194,16 @@ static int virtblk_cfg_parse(char *buf, struct virtblk_cfg_override *o)
 		if (!val)
 			return -EINVAL;
 		*val++ = '\0';
+		if (!strcmp(tok, "zoned")) {
+			err = match_string(virtblk_cfg_zoned_names,
+					   ARRAY_SIZE(virtblk_cfg_zoned_names),
+					   val);
+			if (err < 0)
+				return err;
+			o->zoned_model = err;
+			o->set_zoned = true;
+			continue;
+		}
 		err = kstrtou32(val, 0, &v);
 		if (err)
 			return err;

@@ -31,21 +31,54 @@ struct workqueue_struct *virtblk_wq;
 
 /* ---------------------------------------------------------------------
  * Module parameters
+ *
+ * A value above a parameter's maximum is lowered to it with a warning,
+ * at load time and at run time alike.  Text that is not an unsigned
+ * integer is refused with -EINVAL at run time (writes to
+ * /sys/module/virtio_blk/parameters/); at load time it is logged and
+ * ignored, so that a bad option in modprobe.d or on the kernel command
+ * line (copied into the initramfs) cannot keep the root disk from
+ * appearing.  Load time is everything before virtblk_init() runs: the
+ * module loader parses the options before calling it.
  */
 
 static unsigned int num_request_queues;
 static unsigned int poll_queues;
 static unsigned int virtblk_queue_depth;
 unsigned int virtblk_io_timeout = VIRTBLK_DEFAULT_TIMEOUT;
+/* Set once virtblk_init() runs: parameter writes are run-time writes. */
+static bool virtblk_params_live;
 
-static int virtblk_parse_uint(const char *val, const struct kernel_param *kp,
-			      unsigned int *out)
+/*
+ * Set the unsigned int parameter @kp from @val, lowered to @max (@what
+ * names the limit in the warning).
+ */
+static int virtblk_set_uint(const char *val, const struct kernel_param *kp,
+			    unsigned int max, const char *what)
 {
-	if (kstrtouint(val, 0, out)) {
-		pr_err("%s: '%.*s' is not an unsigned integer\n", kp->name,
-		       (int)strcspn(val, "\n"), val);
-		return -EINVAL;
+	unsigned int *arg = kp->arg;
+	unsigned int n;
+
+	/* NULL is "name" without "=value" (KERNEL_PARAM_OPS_FL_NOARG). */
+	if (!val || kstrtouint(val, 0, &n)) {
+		const char *s = val ?: "";
+		int len = strcspn(s, "\n");
+
+		if (READ_ONCE(virtblk_params_live)) {
+			pr_err("%s: '%.*s' is not an unsigned integer\n",
+			       kp->name, len, s);
+			return -EINVAL;
+		}
+		pr_warn("%s: '%.*s' is not an unsigned integer, ignored (keeping %u)\n",
+			kp->name, len, s, *arg);
+		return 0;
 	}
+	if (n > max) {
+		pr_warn("%s=%u exceeds %s, using %u\n", kp->name, n, what,
+			max);
+		n = max;
+	}
+	WRITE_ONCE(*arg, n);
 	return 0;
 }
 
@@ -53,66 +86,35 @@ static int virtblk_parse_uint(const char *val, const struct kernel_param *kp,
 static int virtblk_set_cpu_bounded(const char *val,
 				   const struct kernel_param *kp)
 {
-	unsigned int n;
-	int err;
-
-	err = virtblk_parse_uint(val, kp, &n);
-	if (err)
-		return err;
-	if (n > nr_cpu_ids) {
-		pr_warn("%s=%u exceeds the %u possible CPUs, using %u\n",
-			kp->name, n, nr_cpu_ids, nr_cpu_ids);
-		n = nr_cpu_ids;
-	}
-	WRITE_ONCE(*(unsigned int *)kp->arg, n);
-	return 0;
+	return virtblk_set_uint(val, kp, nr_cpu_ids, "the possible CPUs");
 }
 
 static int virtblk_set_depth(const char *val, const struct kernel_param *kp)
 {
-	unsigned int n;
-	int err;
-
-	err = virtblk_parse_uint(val, kp, &n);
-	if (err)
-		return err;
-	if (n > BLK_MQ_MAX_DEPTH) {
-		pr_err("%s=%u is larger than the block layer maximum %u\n",
-		       kp->name, n, BLK_MQ_MAX_DEPTH);
-		return -EINVAL;
-	}
-	WRITE_ONCE(*(unsigned int *)kp->arg, n);
-	return 0;
+	return virtblk_set_uint(val, kp, BLK_MQ_MAX_DEPTH,
+				"the block layer maximum");
 }
 
 static int virtblk_set_timeout(const char *val, const struct kernel_param *kp)
 {
-	unsigned int n;
-	int err;
-
-	err = virtblk_parse_uint(val, kp, &n);
-	if (err)
-		return err;
-	if (n > VIRTBLK_MAX_TIMEOUT) {
-		pr_err("%s=%u is larger than %u seconds\n", kp->name, n,
-		       VIRTBLK_MAX_TIMEOUT);
-		return -EINVAL;
-	}
-	WRITE_ONCE(*(unsigned int *)kp->arg, n);
-	return 0;
+	return virtblk_set_uint(val, kp, VIRTBLK_MAX_TIMEOUT,
+				"the maximum in seconds");
 }
 
 static const struct kernel_param_ops virtblk_cpu_bounded_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
 	.set = virtblk_set_cpu_bounded,
 	.get = param_get_uint,
 };
 
 static const struct kernel_param_ops virtblk_depth_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
 	.set = virtblk_set_depth,
 	.get = param_get_uint,
 };
 
 static const struct kernel_param_ops virtblk_timeout_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
 	.set = virtblk_set_timeout,
 	.get = param_get_uint,
 };
@@ -128,11 +130,11 @@ MODULE_PARM_DESC(poll_queues,
 
 module_param_cb(queue_depth, &virtblk_depth_ops, &virtblk_queue_depth, 0444);
 MODULE_PARM_DESC(queue_depth,
-		 "Tags per hardware queue; 0 = derive from the virtqueue size. Capped at the virtqueue size.");
+		 "Tags per hardware queue; 0 = derive from the virtqueue size. Capped at the virtqueue size; values above 10240 are lowered to it.");
 
 module_param_cb(io_timeout, &virtblk_timeout_ops, &virtblk_io_timeout, 0644);
 MODULE_PARM_DESC(io_timeout,
-		 "Request timeout in seconds before the device is reset (default 30, max 3600); 0 disables timeout handling");
+		 "Request timeout in seconds before the device is reset (default 30; values above 3600 are lowered to it); 0 disables timeout handling");
 
 /* ---------------------------------------------------------------------
  * Virtqueues
@@ -292,11 +294,21 @@ static void virtblk_read_cfg(struct virtio_device *vdev,
 			     secure_erase_sector_alignment,
 			     &cfg->secure_erase_sector_alignment);
 	}
+
+	/*
+	 * VIRTIO_BLK_F_ZONED is not in the feature table, so ask what the
+	 * device offers; the model field is defined only if it does.
+	 */
+	if (vdev->config->get_features(vdev) & BIT_ULL(VIRTIO_BLK_F_ZONED)) {
+		cfg->has_zoned = true;
+		cfg->zoned_model = vbp_compat_zoned_model(vdev);
+	}
 	virtblk_debugfs_override_cfg(vdev, cfg);
 }
 
+/* Indexed by the bit numbers of VIRTBLK_CLAMP_*. */
 static const char * const virtblk_clamp_names[] = {
-	"seg_max", "size_max", "blk_size", "topology", "discard",
+	"seg_max", "blk_size", "topology", "discard",
 };
 
 /*
@@ -351,6 +363,9 @@ static int virtblk_read_limits(struct virtblk_dev *vblk,
 			dev_warn(&vdev->dev,
 				 "device %s configuration out of range, adjusted\n",
 				 virtblk_clamp_names[i]);
+	if (cfg.has_zoned && cfg.zoned_model == VIRTIO_BLK_Z_HA)
+		dev_info(&vdev->dev,
+			 "host-aware zoned device, used as a regular disk\n");
 	return virtblk_ring_limits(vblk, lim);
 }
 
@@ -894,6 +909,9 @@ static struct virtio_driver virtblk_driver = {
 static int __init virtblk_init(void)
 {
 	int err;
+
+	/* From now on a parameter write comes through sysfs. */
+	WRITE_ONCE(virtblk_params_live, true);
 
 	/* Recovery must make progress under memory pressure. */
 	virtblk_wq = alloc_workqueue("virtio-blk-poll", WQ_MEM_RECLAIM, 0);

@@ -131,6 +131,22 @@ int virtblk_proto_limits(const struct virtblk_cfg *cfg,
 	*clamped = 0;
 	*reason = NULL;
 
+	/*
+	 * Without VIRTIO_BLK_F_ZONED negotiated, the virtio specification
+	 * lets a driver use a host-aware device as a regular disk, but not a
+	 * host-managed one: its sequential-write zones would fail ordinary
+	 * writes.
+	 */
+	if (cfg->has_zoned && cfg->zoned_model == VIRTIO_BLK_Z_HM) {
+		*reason = "host-managed zoned device, needs the in-tree virtio_blk driver";
+		return -EOPNOTSUPP;
+	}
+	if (cfg->has_zoned && cfg->zoned_model != VIRTIO_BLK_Z_NONE &&
+	    cfg->zoned_model != VIRTIO_BLK_Z_HA) {
+		*reason = "unknown zoned model";
+		return -EOPNOTSUPP;
+	}
+
 	/* At least one data segment, and few enough to fit a ring. */
 	segs = cfg->has_seg_max ? cfg->seg_max : 1;
 	if (!segs || segs > VIRTBLK_MAX_SG_ELEMS) {
@@ -140,13 +156,22 @@ int virtblk_proto_limits(const struct virtblk_cfg *cfg,
 	lim->max_segments = segs;
 	lim->max_hw_sectors = UINT_MAX;
 
+	/*
+	 * The block layer cannot keep segments below a page (6.1 raises such
+	 * a limit to a page, 6.12 rejects it): the device would get segments
+	 * larger than it takes, so it is not used at all.
+	 */
+	if (cfg->has_size_max && cfg->size_max < page_size) {
+		*reason = "size_max is below the page size";
+		return -EINVAL;
+	}
+	if (cfg->max_dma_size < page_size) {
+		*reason = "the transport's DMA limit is below the page size";
+		return -EINVAL;
+	}
 	seg_size = min_t(u64, cfg->max_dma_size, U32_MAX);
 	if (cfg->has_size_max)
 		seg_size = min_t(u64, seg_size, cfg->size_max);
-	if (seg_size < page_size) {
-		seg_size = page_size;
-		*clamped |= VIRTBLK_CLAMP_SIZE_MAX;
-	}
 	lim->max_segment_size = seg_size;
 
 	lim->logical_block_size = SECTOR_SIZE;

@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <linux/virtio_blk.h>
 
+#include "vbp_compat.h"	/* VIRTIO_BLK_Z_* where the uapi lacks them */
+
 /* Largest number of data segments a request may carry. */
 #define VIRTBLK_MAX_SG_ELEMS		(32768u - 2)
 /* Largest number of ranges in one discard/secure erase request. */
@@ -131,6 +133,9 @@ void virtblk_proto_range(struct virtio_blk_discard_write_zeroes *range,
  * @max_secure_erase_sectors: must not be 0
  * @max_secure_erase_seg: must not be 0
  * @secure_erase_sector_alignment: must not be 0
+ * @has_zoned: the device offers VIRTIO_BLK_F_ZONED (which the driver
+ *	never negotiates)
+ * @zoned_model: VIRTIO_BLK_Z_* model, valid with @has_zoned
  *
  * A plain copy of what the device advertises, so that the limit
  * computation can be tested without a device.
@@ -158,14 +163,15 @@ struct virtblk_cfg {
 	u32 max_secure_erase_sectors;
 	u32 max_secure_erase_seg;
 	u32 secure_erase_sector_alignment;
+	bool has_zoned;
+	u8 zoned_model;
 };
 
 /* Bits of the @clamped result of virtblk_proto_limits(). */
 #define VIRTBLK_CLAMP_SEG_MAX		BIT(0)	/* seg_max 0 or too large */
-#define VIRTBLK_CLAMP_SIZE_MAX		BIT(1)	/* size_max below a page */
-#define VIRTBLK_CLAMP_BLK_SIZE		BIT(2)	/* blk_size 0 */
-#define VIRTBLK_CLAMP_TOPOLOGY		BIT(3)	/* topology values ignored */
-#define VIRTBLK_CLAMP_DISCARD		BIT(4)	/* discard values adjusted */
+#define VIRTBLK_CLAMP_BLK_SIZE		BIT(1)	/* blk_size 0 */
+#define VIRTBLK_CLAMP_TOPOLOGY		BIT(2)	/* topology values ignored */
+#define VIRTBLK_CLAMP_DISCARD		BIT(3)	/* discard values adjusted */
 
 /**
  * virtblk_proto_limits() - compute queue limits from device configuration
@@ -177,9 +183,14 @@ struct virtblk_cfg {
  * @reason: set to a static string describing a fatal problem
  *
  * Nonsense values the driver can live with are clamped (and reported
- * through @clamped); values that make the device unusable are refused.
+ * through @clamped); values that make the device unusable are refused,
+ * among them a segment limit (size_max or the transport's DMA limit)
+ * below @page_size, which the block layer cannot honour.  A zoned device
+ * is used as a regular disk if it is host-aware (or reports no zoned
+ * model), and refused otherwise: the driver has no zoned support.
  *
- * Return: 0, or -EINVAL with @reason set.
+ * Return: 0; -EOPNOTSUPP with @reason set for a host-managed (or unknown)
+ * zoned model; -EINVAL with @reason set for other unusable values.
  */
 int virtblk_proto_limits(const struct virtblk_cfg *cfg,
 			 unsigned long page_size, struct queue_limits *lim,

@@ -434,7 +434,8 @@ void virtblk_debugfs_remove(struct virtblk_dev *vblk);
 /**
  * virtblk_debugfs_override_cfg() - apply config_override to limits input
  * @vdev: the device being probed (named in the log)
- * @cfg: values read from the device; seg_max and size_max may be replaced
+ * @cfg: values read from the device; seg_max, size_max and the zoned
+ *	model may be replaced
  */
 void virtblk_debugfs_override_cfg(struct virtio_device *vdev,
 				  struct virtblk_cfg *cfg);

@@ -188,6 +188,7 @@ struct limits_case {
 	unsigned int max_hw_discard_sectors, max_discard_segments;
 	unsigned int discard_granularity;
 	unsigned int max_write_zeroes_sectors, max_secure_erase_sectors;
+	const char *why;	/* with ret != 0: a word the reason must hold */
 };
 
 #define NODMA		.max_dma_size = U64_MAX
@@ -195,6 +196,7 @@ struct limits_case {
 #define SIZE(n)		.has_size_max = true, .size_max = (n)
 #define BLK(n)		.has_blk_size = true, .blk_size = (n)
 #define TOPO		.has_topology = true
+#define ZONED(m)	.has_zoned = true, .zoned_model = (m)
 
 static const struct limits_case limits_cases[] = {
 	{ "nothing", { NODMA }, PAGE_4K, 0, 0 },
@@ -227,14 +229,19 @@ static const struct limits_case limits_cases[] = {
 	  .max_segment_size = 65536 },
 	{ "size_max-ignored-without-feature", { NODMA, .size_max = 1 },
 	  PAGE_4K, 0, 0 },
-	{ "size_max-0", { NODMA, SIZE(0) }, PAGE_4K, 0,
-	  VIRTBLK_CLAMP_SIZE_MAX, .max_segment_size = 4096 },
-	{ "size_max-4095", { NODMA, SIZE(4095) }, PAGE_4K, 0,
-	  VIRTBLK_CLAMP_SIZE_MAX, .max_segment_size = 4096 },
+	/* below a page: the device is refused, not given larger segments */
+	{ "size_max-0", { NODMA, SIZE(0) }, PAGE_4K, -EINVAL,
+	  .why = "size_max" },
+	{ "size_max-512", { NODMA, SIZE(512) }, PAGE_4K, -EINVAL,
+	  .why = "size_max" },
+	{ "size_max-4095", { NODMA, SIZE(4095) }, PAGE_4K, -EINVAL,
+	  .why = "size_max" },
 	{ "size_max-4096", { NODMA, SIZE(4096) }, PAGE_4K, 0, 0,
 	  .max_segment_size = 4096 },
-	{ "size_max-4096-64k-pages", { NODMA, SIZE(4096) }, PAGE_64K, 0,
-	  VIRTBLK_CLAMP_SIZE_MAX, .max_segment_size = 65536 },
+	{ "size_max-4096-64k-pages", { NODMA, SIZE(4096) }, PAGE_64K, -EINVAL,
+	  .why = "size_max" },
+	{ "size_max-65536-64k-pages", { NODMA, SIZE(65536) }, PAGE_64K, 0, 0,
+	  .max_segment_size = 65536 },
 	{ "size_max-huge", { NODMA, SIZE(U32_MAX) }, PAGE_4K, 0, 0 },
 	{ "dma-8k", { .max_dma_size = 8192 }, PAGE_4K, 0, 0,
 	  .max_segment_size = 8192 },
@@ -242,8 +249,13 @@ static const struct limits_case limits_cases[] = {
 	  PAGE_4K, 0, 0, .max_segment_size = 8192 },
 	{ "size_max-below-dma", { .max_dma_size = 1ULL << 40, SIZE(1 << 20) },
 	  PAGE_4K, 0, 0, .max_segment_size = 1 << 20 },
-	{ "dma-0", { .max_dma_size = 0 }, PAGE_4K, 0, VIRTBLK_CLAMP_SIZE_MAX,
+	{ "dma-4096", { .max_dma_size = 4096 }, PAGE_4K, 0, 0,
 	  .max_segment_size = 4096 },
+	{ "dma-4095", { .max_dma_size = 4095 }, PAGE_4K, -EINVAL,
+	  .why = "DMA" },
+	{ "dma-0", { .max_dma_size = 0 }, PAGE_4K, -EINVAL, .why = "DMA" },
+	{ "dma-small-and-size_max-small", { .max_dma_size = 2048, SIZE(1024) },
+	  PAGE_4K, -EINVAL, .why = "size_max" },
 
 	/* blk_size */
 	{ "blk_size-ignored-without-feature", { NODMA, .blk_size = 4096 },
@@ -388,14 +400,31 @@ static const struct limits_case limits_cases[] = {
 	  .max_secure_erase_sectors = U32_MAX, .max_discard_segments = 256,
 	  .discard_granularity = 8192 },
 
+	/*
+	 * zoned models (none 0, host-managed 1, host-aware 2): only a
+	 * host-managed or unknown one, if offered, is refused
+	 */
+	{ "zoned-model-ignored-without-feature", { NODMA, .zoned_model = 1 },
+	  PAGE_4K, 0, 0 },
+	{ "zoned-none", { NODMA, ZONED(0) }, PAGE_4K, 0, 0 },
+	{ "zoned-host-aware", { NODMA, ZONED(2), SEGS(126) }, PAGE_4K, 0, 0,
+	  .max_segments = 126 },
+	{ "zoned-host-managed", { NODMA, ZONED(1) }, PAGE_4K, -EOPNOTSUPP,
+	  .why = "in-tree virtio_blk" },
+	{ "zoned-unknown-3", { NODMA, ZONED(3) }, PAGE_4K, -EOPNOTSUPP,
+	  .why = "zoned model" },
+	{ "zoned-unknown-255", { NODMA, ZONED(255) }, PAGE_4K, -EOPNOTSUPP,
+	  .why = "zoned model" },
+	{ "zoned-host-managed-wins", { NODMA, ZONED(1), SIZE(512) }, PAGE_4K,
+	  -EOPNOTSUPP, .why = "host-managed" },
+
 	/* everything wrong at once that can be lived with */
 	{ "all-clamps",
-	  { .max_dma_size = 100, SEGS(0), BLK(0), TOPO,
+	  { NODMA, SEGS(0), BLK(0), TOPO,
 	    .physical_block_exp = 200, .has_discard = true,
 	    .max_discard_seg = 9999 }, PAGE_4K, 0,
-	  VIRTBLK_CLAMP_SEG_MAX | VIRTBLK_CLAMP_SIZE_MAX |
-	  VIRTBLK_CLAMP_BLK_SIZE | VIRTBLK_CLAMP_TOPOLOGY |
-	  VIRTBLK_CLAMP_DISCARD, .max_segment_size = 4096,
+	  VIRTBLK_CLAMP_SEG_MAX | VIRTBLK_CLAMP_BLK_SIZE |
+	  VIRTBLK_CLAMP_TOPOLOGY | VIRTBLK_CLAMP_DISCARD,
 	  .max_hw_discard_sectors = UINT_MAX, .max_discard_segments = 256,
 	  .discard_granularity = 512 },
 };
@@ -423,6 +452,10 @@ static void virtblk_proto_limits_table(struct kunit *test)
 	if (ret) {
 		KUNIT_ASSERT_NOT_NULL(test, reason);
 		KUNIT_EXPECT_GT(test, strlen(reason), 0);
+		if (c->why)
+			KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(reason, c->why),
+						  "reason \"%s\" does not name %s",
+						  reason, c->why);
 		return;
 	}
 	KUNIT_EXPECT_NULL(test, reason);
