@@ -835,27 +835,35 @@ static int virtblk_restore(struct virtio_device *vdev)
 {
 	struct virtblk_dev *vblk = vdev->priv;
 	struct request_queue *q = vblk->disk->queue;
+	struct vbp_rq_list orphans = { };
+	const char *why = NULL;
 	int err;
 
-	/*
-	 * DRIVER_OK even without virtqueues: the virtio core would set it
-	 * otherwise, and might do so in the middle of the recovery below.
-	 */
 	err = virtblk_start_vqs(vblk);
-	virtio_device_ready(vdev);
+	if (err) {
+		/*
+		 * Recover here, not from reset_work: the virtio core sets
+		 * DRIVER_OK once this returns, which must not land in the
+		 * middle of a reset.  Nothing is on the rings: the queue is
+		 * still quiesced.
+		 */
+		dev_err(&vdev->dev, "%s: virtqueue setup after resume failed: %d; resetting device\n",
+			vblk->disk->disk_name, err);
+		virtio_reset_device(vdev);
+		virtblk_del_vqs(vblk, &orphans);
+		why = virtblk_bring_up(vblk, &orphans);
+		if (why)
+			virtblk_mark_dead(vblk, why);
+		virtblk_fail_orphans(vblk, &orphans, !why);
+	} else {
+		virtio_device_ready(vdev);
+	}
 
 	virtblk_unblock_resets(vblk);
 	blk_mq_unquiesce_queue(q);
 	blk_mq_kick_requeue_list(q);
-	if (err) {
-		/*
-		 * Requests wait (->queue_rq() finds no virtqueue) for the
-		 * recovery, which retries the setup and declares the disk
-		 * dead if it keeps failing: either way nothing stays queued.
-		 */
-		dev_err(&vdev->dev, "%s: virtqueue setup after resume failed: %d\n",
-			vblk->disk->disk_name, err);
-		virtblk_schedule_reset(vblk, "virtqueue setup after resume failed");
+	if (why) {
+		blk_mark_disk_dead(vblk->disk);
 		return 0;
 	}
 	dev_info(&vdev->dev, "%s: virtqueues restored after resume\n",

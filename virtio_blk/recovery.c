@@ -4,8 +4,7 @@
  *
  * A request timeout, a device reporting VIRTIO_CONFIG_S_NEEDS_RESET, a
  * virtqueue that virtio_ring marked broken (found by submission, the
- * interrupt handler or a poller) or a restore that could not set the
- * virtqueues up schedules reset_work, which:
+ * interrupt handler or a poller) schedules reset_work, which:
  *
  *  1. quiesces the queues, so ->queue_rq() and ->queue_rqs() stop;
  *  2. resets the device and takes every virtqueue apart with
@@ -154,7 +153,31 @@ static int virtblk_reinit(struct virtblk_dev *vblk)
 	return 0;
 }
 
-static void virtblk_mark_dead(struct virtblk_dev *vblk, const char *why)
+const char *virtblk_bring_up(struct virtblk_dev *vblk,
+			     struct vbp_rq_list *orphans)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	int attempt, err;
+
+	for (attempt = 1; ; attempt++) {
+		err = virtblk_reinit(vblk);
+		if (!err)
+			return NULL;
+		dev_warn(&vdev->dev, "%s: reset attempt %d failed: %d\n",
+			 vblk->disk->disk_name, attempt, err);
+		if (virtblk_device_gone(vblk)) {
+			virtblk_del_vqs(vblk, orphans);
+			return "device is gone";
+		}
+		virtio_reset_device(vdev);
+		virtblk_del_vqs(vblk, orphans);
+		if (attempt >= VIRTBLK_MAX_RESETS)
+			return "device does not come back after reset";
+		msleep(100 * attempt);
+	}
+}
+
+void virtblk_mark_dead(struct virtblk_dev *vblk, const char *why)
 {
 	unsigned long flags;
 
@@ -176,7 +199,6 @@ void virtblk_reset_work(struct work_struct *work)
 	struct vbp_rq_list orphans = { };
 	const char *why = NULL;
 	unsigned long flags;
-	int attempt, err;
 	u64 done;
 
 	/* Injected: a window in which the device still needs its reset. */
@@ -219,29 +241,10 @@ void virtblk_reset_work(struct work_struct *work)
 		vblk->stalled_resets++;
 	vblk->last_done = virtblk_total_done(vblk);
 
-	if (vblk->stalled_resets >= VIRTBLK_MAX_RESETS) {
+	if (vblk->stalled_resets >= VIRTBLK_MAX_RESETS)
 		why = "no request completed across repeated resets";
-	} else {
-		for (attempt = 1; ; attempt++) {
-			err = virtblk_reinit(vblk);
-			if (!err)
-				break;
-			dev_warn(&vdev->dev, "%s: reset attempt %d failed: %d\n",
-				 vblk->disk->disk_name, attempt, err);
-			if (virtblk_device_gone(vblk)) {
-				virtblk_del_vqs(vblk, &orphans);
-				why = "device is gone";
-				break;
-			}
-			virtio_reset_device(vdev);
-			virtblk_del_vqs(vblk, &orphans);
-			if (attempt >= VIRTBLK_MAX_RESETS) {
-				why = "device does not come back after reset";
-				break;
-			}
-			msleep(100 * attempt);
-		}
-	}
+	else
+		why = virtblk_bring_up(vblk, &orphans);
 
 out:
 	if (why) {

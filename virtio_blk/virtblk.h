@@ -382,6 +382,27 @@ bool virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why);
 bool virtblk_device_gone(struct virtblk_dev *vblk);
 
 /**
+ * virtblk_bring_up() - set up a reset device, retrying with more resets
+ * @vblk: the device, reset, its virtqueues deleted
+ * @orphans: receives requests found on virtqueues a failed try set up
+ *
+ * Up to %VIRTBLK_MAX_RESETS tries of feature negotiation, virtqueue setup
+ * and DRIVER_OK.  Used by reset_work and by a restore whose first
+ * virtqueue setup failed.  Sleeps.
+ *
+ * Return: NULL once the device is up, else why it is not (for the log).
+ */
+const char *virtblk_bring_up(struct virtblk_dev *vblk,
+			     struct vbp_rq_list *orphans);
+
+/**
+ * virtblk_mark_dead() - declare the disk dead: every request fails
+ * @vblk: the device
+ * @why: reason for the log
+ */
+void virtblk_mark_dead(struct virtblk_dev *vblk, const char *why);
+
+/**
  * virtblk_reset_work() - reset work function, see recovery.c
  * @work: &virtblk_dev.reset_work
  */
