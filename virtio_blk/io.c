@@ -258,9 +258,19 @@ static blk_status_t virtblk_add_error(struct virtblk_vq *bvq,
 					    bvq->name);
 			return BLK_STS_IOERR;
 		}
+		/*
+		 * The completion that makes room restarts the queue, but
+		 * it may come before blk-mq has put this request back on
+		 * the dispatch list: then its run finds nothing to do, and
+		 * batched completions do not clear SCHED_RESTART, so
+		 * blk-mq waits for a completion that never comes (seen on
+		 * a 4-entry ring).  BLK_STS_RESOURCE also arms blk-mq's
+		 * own delayed run, which dispatches the request once the
+		 * queue is started again.
+		 */
 		bvq->stopped = true;
 		blk_mq_stop_hw_queue(bvq->hctx);
-		return BLK_STS_DEV_RESOURCE;
+		return BLK_STS_RESOURCE;
 	case -ENOMEM:
 		return BLK_STS_RESOURCE;
 	default:
