@@ -92,6 +92,16 @@ class Context:
         return r
 
 
+# Our three shipped modules, for guests that load them themselves.
+ALL_MODULES = ("vbp_hints", "virtio_blk", "cpuidle_haltpoll_io")
+
+
+def module_files(kernel, names=ALL_MODULES):
+    """VM files= entries {"<name>.ko": path} of our modules built for
+    kernel."""
+    return {n + ".ko": build.module(kernel, n) for n in names}
+
+
 def check(cond, msg):
     if not cond:
         raise Fail(msg)

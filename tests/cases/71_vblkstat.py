@@ -9,8 +9,7 @@ import subprocess
 import tempfile
 import time
 
-import build
-from caselib import ROOT, Fail, case, check, fio_job
+from caselib import Fail, ROOT, case, check, fio_job, module_files
 import vm
 
 TOOL = os.path.join(ROOT, "tools", "vblkstat")
@@ -248,11 +247,7 @@ def _reports(r, name):
 def _guest(series):
     def fn(ctx):
         k = ctx.kernel(series)
-        files = {"vblkstat": TOOL,
-                 "cpuidle_haltpoll_io.ko":
-                     build.module(k, "cpuidle_haltpoll_io"),
-                 "virtio_blk.ko": build.module(k, "virtio_blk"),
-                 "vbp_hints.ko": build.module(k, "vbp_hints")}
+        files = dict(module_files(k), vblkstat=TOOL)
         r = ctx.vm_ok(k, GUEST, files=files, timeout=480,
                       disks=[vm.Disk(size="64M", num_queues=2)])
         for name, qtype in (("irq", "default"), ("poll", "poll")):

@@ -16,8 +16,7 @@ case).
 import json
 import os
 
-import build
-from caselib import ROOT, Fail, case
+from caselib import Fail, ROOT, case, module_files
 import vm
 
 TOOL = os.path.join(ROOT, "tools", "vblkstat")
@@ -71,11 +70,7 @@ def _read(r, name):
 def _guest(series):
     def fn(ctx):
         k = ctx.kernel(series)
-        files = {"vblkstat": TOOL,
-                 "cpuidle_haltpoll_io.ko":
-                     build.module(k, "cpuidle_haltpoll_io"),
-                 "virtio_blk.ko": build.module(k, "virtio_blk"),
-                 "vbp_hints.ko": build.module(k, "vbp_hints")}
+        files = dict(module_files(k), vblkstat=TOOL)
         r = ctx.vm_ok(k, GUEST, files=files, timeout=300,
                       disks=[vm.Disk(size="16M")])
         rc = dict(ln.split("=", 1) for ln in
