@@ -290,7 +290,8 @@ static blk_status_t virtblk_add_error(struct virtblk_vq *bvq,
 
 /*
  * The ring was found broken: ask for the reset that repairs it.  Without
- * one to come (disk dead, or removal under way) a waiting request fails.
+ * one to come (disk dead, or removal under way) a waiting request fails;
+ * callers with no request at hand ignore the status.
  */
 static blk_status_t virtblk_broken(struct virtblk_vq *bvq)
 {
@@ -410,7 +411,7 @@ static void virtblk_submit_list(struct virtblk_vq *bvq,
 	if (notify)
 		virtqueue_notify(vq);
 	if (unlikely(broken))
-		virtblk_schedule_reset(bvq->vblk, "virtqueue broken");
+		virtblk_broken(bvq);
 }
 
 static void virtblk_queue_rqs(vbp_compat_rqs_arg *rqlist)
@@ -609,7 +610,7 @@ void virtblk_vq_done(struct virtqueue *vq)
 		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
 	/* The ring gave a bad id: no interrupt will come for it any more. */
 	if (unlikely(virtqueue_is_broken(vq)))
-		virtblk_schedule_reset(bvq->vblk, "virtqueue broken");
+		virtblk_broken(bvq);
 }
 
 unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob)
@@ -699,7 +700,7 @@ static int virtblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	if (restart)
 		blk_mq_start_stopped_hw_queue(hctx, true);
 	if (unlikely(broken))
-		virtblk_schedule_reset(bvq->vblk, "virtqueue broken");
+		virtblk_broken(bvq);
 	return n;
 }
 
