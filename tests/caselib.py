@@ -96,10 +96,14 @@ class Context:
 ALL_MODULES = ("vbp_hints", "virtio_blk", "cpuidle_haltpoll_io")
 
 
-def module_files(kernel, names=ALL_MODULES):
+def module_files(kernel, names=ALL_MODULES, test_modules=()):
     """VM files= entries {"<name>.ko": path} of our modules built for
-    kernel."""
-    return {n + ".ko": build.module(kernel, n) for n in names}
+    kernel, plus the named harness modules of tests/modules."""
+    files = {n + ".ko": build.module(kernel, n) for n in names}
+    for n in test_modules:
+        files[n + ".ko"] = os.path.join(build.test_modules(kernel),
+                                        n + ".ko")
+    return files
 
 
 def check(cond, msg):

@@ -8,20 +8,15 @@ can take the system."""
 
 import os
 
-import build
 import vm
-from caselib import KERNELS, Fail, case, fio_job, results
+from caselib import KERNELS, Fail, case, fio_job, module_files, results
 from vm import Disk
 
 MODS = ("vbp_hints", "cpuidle_haltpoll_io")
 
 
 def _files(ctx, kernel, inject=True):
-    files = {m + ".ko": build.module(kernel, m) for m in MODS}
-    if inject:
-        files["vbp_hint_inject.ko"] = os.path.join(
-            build.test_modules(kernel), "vbp_hint_inject.ko")
-    return files
+    return module_files(kernel, MODS, ("vbp_hint_inject",) if inject else ())
 
 
 LIB = r'''

@@ -22,24 +22,17 @@ KASAN-tracked; cpuidle/cycles-* in 50_cpuidle.py exercise the path.
 
 import os
 
-import build
-from caselib import case, check, results
+from caselib import case, check, module_files, results
 
 MODS = ("vbp_hints", "cpuidle_haltpoll_io")
 
 
 def _files(kernel):
-    files = {m + ".ko": build.module(kernel, m) for m in MODS}
-    files["vbp_hint_inject.ko"] = os.path.join(
-        build.test_modules(kernel), "vbp_hint_inject.ko")
-    return files
+    return module_files(kernel, MODS, ("vbp_hint_inject",))
 
 
 def _gov_files(kernel):
-    files = _files(kernel)
-    files["vbp_haltpoll_gov.ko"] = os.path.join(
-        build.test_modules(kernel), "vbp_haltpoll_gov.ko")
-    return files
+    return module_files(kernel, MODS, ("vbp_hint_inject", "vbp_haltpoll_gov"))
 
 
 LIB = r'''
