@@ -13,6 +13,11 @@
 #                        BENCH_ARGS="--packed --backend file ...")
 #   make deps            install build/test dependencies (root, apt)
 #   make deb             build dist/virtio-blk-poll-dkms_<version>_all.deb
+#
+#   Build switches (make modules), set by make matrix and the test harness,
+#   never by DKMS or make deb:
+#   VBP_INJECT=1         add virtio_blk's debugfs fault injection (inject.c)
+#   VBP_WERROR=1         treat compiler warnings as errors
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VBP_ROOT := $(CURDIR)

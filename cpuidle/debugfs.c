@@ -14,7 +14,6 @@
  */
 #include "haltpoll_io.h"
 
-#include <linux/build_bug.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -29,11 +28,11 @@
 
 static struct dentry *haltpoll_io_dir;
 
-/* Names of the fields of struct haltpoll_io_stats, in order. */
-static const char * const haltpoll_io_stat_names[] = {
-	"entries", "polls", "poll_wakeups", "poll_timeouts", "io_polls",
-	"io_wakeups", "io_completions", "halts", "grows", "shrinks",
-	"resyncs", "poll_ns", "halt_ns",
+/* The names of the counters, from stats.h, for "name value" lines. */
+static const char * const haltpoll_io_stat_names[HALTPOLL_IO_NR_STATS] = {
+#define HALTPOLL_IO_STAT(name)	(#name),
+#include "stats.h"
+#undef HALTPOLL_IO_STAT
 };
 
 static int haltpoll_io_cpu_show(struct seq_file *m, void *unused)
@@ -42,14 +41,11 @@ static int haltpoll_io_cpu_show(struct seq_file *m, void *unused)
 	const struct haltpoll_io_cpu *pc = per_cpu_ptr(&haltpoll_io_pcpu, cpu);
 	const struct haltpoll_io_stats *st = &pc->stats;
 	const struct vbp_hint_cpu *h = per_cpu_ptr(&vbp_hint_cpu, cpu);
-	const u64 *v = (const u64 *)st;
 	unsigned int i;
 
-	BUILD_BUG_ON(ARRAY_SIZE(haltpoll_io_stat_names) !=
-		     sizeof(*st) / sizeof(u64));
-	for (i = 0; i < ARRAY_SIZE(haltpoll_io_stat_names); i++)
+	for (i = 0; i < HALTPOLL_IO_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", haltpoll_io_stat_names[i],
-			   READ_ONCE(v[i]));
+			   READ_ONCE(st->v[i]));
 	seq_printf(m, "window_ns %llu\n", READ_ONCE(pc->window_ns));
 	seq_printf(m, "hint_inflight %ld\n",
 		   (long)(READ_ONCE(h->issued) - READ_ONCE(h->completed)));

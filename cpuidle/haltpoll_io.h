@@ -12,42 +12,30 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+/*
+ * enum haltpoll_io_stat - the counters of stats.h, HALTPOLL_IO_ST_<name>
+ * indexing &struct haltpoll_io_stats; HALTPOLL_IO_NR_STATS counts them.
+ */
+enum haltpoll_io_stat {
+#define HALTPOLL_IO_STAT(name)	HALTPOLL_IO_ST_##name,
+#include "stats.h"
+#undef HALTPOLL_IO_STAT
+	HALTPOLL_IO_NR_STATS
+};
+
 /**
  * struct haltpoll_io_stats - idle statistics of one CPU
- * @entries: idle callbacks entered
- * @polls: entries that polled (window > 0)
- * @poll_wakeups: polls ended by a wakeup (need_resched)
- * @poll_timeouts: polls that ran to the end of their window
- * @io_polls: polls whose window came from an expected I/O completion
- * @io_wakeups: of those, ended by a wakeup
- * @io_completions: of those, ended by a completion that woke nobody
- * @halts: entries that halted
- * @grows: classic window grew
- * @shrinks: classic window shrank
- * @resyncs: stale hint slots reset
- * @poll_ns: time spent polling
- * @halt_ns: time spent halted
+ * @v: the counters of stats.h, indexed by enum haltpoll_io_stat; each
+ *     only grows until a reset
  *
  * Written only by its own CPU, from the idle callback with interrupts
  * disabled; reset by its own CPU in an IPI (or directly while the CPU is
  * offline, hotplug locked out).  Read locklessly by the debugfs reader:
- * each field is a 64-bit word read with READ_ONCE(), the set as a whole
- * is not a snapshot.
+ * each counter is a 64-bit word read with READ_ONCE(), the set as a
+ * whole is not a snapshot.
  */
 struct haltpoll_io_stats {
-	u64 entries;
-	u64 polls;
-	u64 poll_wakeups;
-	u64 poll_timeouts;
-	u64 io_polls;
-	u64 io_wakeups;
-	u64 io_completions;
-	u64 halts;
-	u64 grows;
-	u64 shrinks;
-	u64 resyncs;
-	u64 poll_ns;
-	u64 halt_ns;
+	u64 v[HALTPOLL_IO_NR_STATS];
 };
 
 /**

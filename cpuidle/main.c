@@ -49,26 +49,6 @@
  * callback reads each with READ_ONCE() once per idle entry.
  */
 
-static bool force;
-module_param(force, bool, 0444);
-MODULE_PARM_DESC(force, "Load without a hypervisor too (default: N)");
-
-static bool io_aware = true;
-module_param(io_aware, bool, 0644);
-MODULE_PARM_DESC(io_aware,
-		 "Poll for expected I/O completions; N: classic window only (default: Y)");
-
-static bool allow_shrink = true;
-module_param(allow_shrink, bool, 0644);
-MODULE_PARM_DESC(allow_shrink,
-		 "Shrink the classic window after long idle periods (default: Y)");
-
-static unsigned int poll_max_ns = 200000;
-static unsigned int io_margin_ns = 20000;
-static unsigned int grow_start_ns = 50000;
-static unsigned int grow = 2;
-static unsigned int shrink = 2;
-
 /**
  * struct haltpoll_io_uint_param - an unsigned int parameter with bounds
  * @val: the variable
@@ -84,6 +64,11 @@ struct haltpoll_io_uint_param {
 	unsigned int max;
 };
 
+/*
+ * Not param_set_uint_minmax(): that refuses with -EINVAL where ours has
+ * always said -ERANGE, and stores with a plain write while the idle
+ * callback reads the value locklessly.
+ */
 static int haltpoll_io_uint_set(const char *val, const struct kernel_param *kp)
 {
 	const struct haltpoll_io_uint_param *p = kp->arg;
@@ -111,35 +96,57 @@ static const struct kernel_param_ops haltpoll_io_uint_ops = {
 	.get = haltpoll_io_uint_get,
 };
 
-static struct haltpoll_io_uint_param haltpoll_io_poll_max_ns_param = {
-	.val = &poll_max_ns, .min = 0, .max = 2000000,
-};
-module_param_cb(poll_max_ns, &haltpoll_io_uint_ops, &haltpoll_io_poll_max_ns_param, 0644);
-MODULE_PARM_DESC(poll_max_ns, "Longest poll in ns, 0..2000000; 0 halts at once (default: 200000)");
+/*
+ * One line of the table below per parameter; each defines the variable
+ * param_<name>, its kernel_param and its description, which ends in a
+ * machine-readable "(default: Y|N)" or "(range: <min>..<max>, default:
+ * <default>)" that scripts/check-params.py compares with the
+ * documentation.  Numbers are plain literals so that they stringify as
+ * written.  The description is MODULE_PARM_DESC() spelled out.
+ *
+ * HALTPOLL_IO_BOOL(name, perm, default Y or N, text): a bool, set with
+ * the kernel's param_ops_bool.
+ */
+#define HALTPOLL_IO_BOOL_Y	true
+#define HALTPOLL_IO_BOOL_N	false
 
-static struct haltpoll_io_uint_param haltpoll_io_io_margin_ns_param = {
-	.val = &io_margin_ns, .min = 0, .max = 1000000,
-};
-module_param_cb(io_margin_ns, &haltpoll_io_uint_ops, &haltpoll_io_io_margin_ns_param, 0644);
-MODULE_PARM_DESC(io_margin_ns, "Poll this long past an expected I/O completion, ns, 0..1000000 (default: 20000)");
+#define HALTPOLL_IO_BOOL(name, perm, def, text)				\
+	static bool param_##name = HALTPOLL_IO_BOOL_##def;		\
+	module_param_named(name, param_##name, bool, perm);		\
+	MODULE_INFO(parm, #name ":" text " (default: " #def ")")
 
-static struct haltpoll_io_uint_param haltpoll_io_grow_start_ns_param = {
-	.val = &grow_start_ns, .min = 1000, .max = 2000000,
-};
-module_param_cb(grow_start_ns, &haltpoll_io_uint_ops, &haltpoll_io_grow_start_ns_param, 0644);
-MODULE_PARM_DESC(grow_start_ns, "First classic window in ns, 1000..2000000 (default: 50000)");
+/*
+ * HALTPOLL_IO_UINT(name, perm, min, max, default, text): an unsigned int
+ * in min..max; haltpoll_io_uint_set() refuses anything else with -ERANGE
+ * and keeps the value.
+ */
+#define HALTPOLL_IO_UINT(name, perm, lo, hi, def, text)			\
+	static unsigned int param_##name = def;				\
+	static struct haltpoll_io_uint_param haltpoll_io_##name##_bounds = { \
+		.val = &param_##name, .min = lo, .max = hi,		\
+	};								\
+	module_param_cb(name, &haltpoll_io_uint_ops,			\
+			&haltpoll_io_##name##_bounds, perm);		\
+	MODULE_INFO(parm, #name ":" text " (range: " #lo ".." #hi	\
+		    ", default: " #def ")")
 
-static struct haltpoll_io_uint_param haltpoll_io_grow_param = {
-	.val = &grow, .min = 1, .max = 16,
-};
-module_param_cb(grow, &haltpoll_io_uint_ops, &haltpoll_io_grow_param, 0644);
-MODULE_PARM_DESC(grow, "Classic window growth factor, 1..16 (default: 2)");
-
-static struct haltpoll_io_uint_param haltpoll_io_shrink_param = {
-	.val = &shrink, .min = 0, .max = 16,
-};
-module_param_cb(shrink, &haltpoll_io_uint_ops, &haltpoll_io_shrink_param, 0644);
-MODULE_PARM_DESC(shrink, "Classic window shrink divisor, 0..16, 0: to zero at once (default: 2)");
+/*			name		perm  min   max      default */
+HALTPOLL_IO_BOOL(force,			0444,		     N,
+		 "Load without a hypervisor too");
+HALTPOLL_IO_BOOL(io_aware,		0644,		     Y,
+		 "Poll for expected I/O completions; N: classic window only");
+HALTPOLL_IO_BOOL(allow_shrink,		0644,		     Y,
+		 "Shrink the classic window after long idle periods");
+HALTPOLL_IO_UINT(poll_max_ns,		0644, 0,    2000000, 200000,
+		 "Longest poll in ns; 0 halts at once");
+HALTPOLL_IO_UINT(io_margin_ns,		0644, 0,    1000000, 20000,
+		 "Poll this long past an expected I/O completion, ns");
+HALTPOLL_IO_UINT(grow_start_ns,		0644, 1000, 2000000, 50000,
+		 "First classic window in ns");
+HALTPOLL_IO_UINT(grow,			0644, 1,    16,      2,
+		 "Classic window growth factor");
+HALTPOLL_IO_UINT(shrink,		0644, 0,    16,      2,
+		 "Classic window shrink divisor; 0: to zero at once");
 
 /* ------------------------------------------------------------------
  * The idle state.
@@ -150,18 +157,20 @@ DEFINE_PER_CPU(struct haltpoll_io_cpu, haltpoll_io_pcpu);
 /* Set before unload starts; makes idle CPUs stop polling at once. */
 static bool haltpoll_io_stopping;
 
-static __always_inline void haltpoll_io_inc(u64 *counter, u64 by)
+/* Add to a counter of this CPU's statistics (own CPU, IRQs off). */
+static __always_inline void haltpoll_io_count(struct haltpoll_io_stats *st,
+					      enum haltpoll_io_stat i, u64 by)
 {
-	WRITE_ONCE(*counter, *counter + by);
+	WRITE_ONCE(st->v[i], st->v[i] + by);
 }
 
 static __always_inline void haltpoll_io_tune_read(struct haltpoll_io_tune *t)
 {
-	t->max_ns = READ_ONCE(poll_max_ns);
-	t->grow_start_ns = READ_ONCE(grow_start_ns);
-	t->grow = READ_ONCE(grow);
-	t->shrink = READ_ONCE(shrink);
-	t->allow_shrink = READ_ONCE(allow_shrink);
+	t->max_ns = READ_ONCE(param_poll_max_ns);
+	t->grow_start_ns = READ_ONCE(param_grow_start_ns);
+	t->grow = READ_ONCE(param_grow);
+	t->shrink = READ_ONCE(param_shrink);
+	t->allow_shrink = READ_ONCE(param_allow_shrink);
 }
 
 /*
@@ -180,22 +189,22 @@ static __always_inline u64 haltpoll_io_io_limit(struct haltpoll_io_stats *st,
 		return 0;
 	if (haltpoll_io_hint_stale(now, h.last_ns, VBP_HINT_STALE_NS)) {
 		vbp_hint_resync();
-		haltpoll_io_inc(&st->resyncs, 1);
+		haltpoll_io_count(st, HALTPOLL_IO_ST_resyncs, 1);
 		return 0;
 	}
 	if (h.inflight < 0)
 		return 0;
 	return haltpoll_io_io_window(now, h.last_ns, h.service_ns,
-				     READ_ONCE(io_margin_ns), max_ns);
+				     READ_ONCE(param_io_margin_ns), max_ns);
 }
 
 /*
- * Poll with interrupts enabled until a wakeup, the end of the window, an
+ * Spin with interrupts enabled until a wakeup, the end of the window, an
  * I/O completion (when polling for one) or unload.  Returns true if an
  * I/O completion ended it.  RCU is watching, so interrupts are switched
  * with the traced (lockdep-aware) helpers.
  */
-static __always_inline bool haltpoll_io_poll(u64 start, u64 window, bool io,
+static __always_inline bool haltpoll_io_spin(u64 start, u64 window, bool io,
 					     unsigned long completed)
 {
 	unsigned int relax = 0;
@@ -224,18 +233,138 @@ out:
 }
 
 /*
- * ->enter() of both states: poll for the window, then halt unless a
- * wakeup came.  Called and returns with interrupts disabled (also on
- * v6.1, whose cpuidle_enter_state() enables them after ->enter() either
- * way); the unload handshake in haltpoll_io_quiesce() relies on
- * interrupts staying disabled from the entry to the first write of @busy
- * and from the last one to the return.
+ * struct haltpoll_io_idle - one pass through haltpoll_io_enter(), on its
+ * stack: what the poll step found out for the halt and adapt steps.
+ * @pc: this CPU's state
+ * @t: the parameters, read once at entry
+ * @start: clock at entry
+ * @poll_end: clock when the poll ended (@start without a poll)
+ * @end: clock at the wakeup
+ * @window: the poll window, 0 for none
+ * @io: @window came from an expected I/O completion
+ */
+struct haltpoll_io_idle {
+	struct haltpoll_io_cpu *pc;
+	struct haltpoll_io_tune t;
+	u64 start;
+	u64 poll_end;
+	u64 end;
+	u64 window;
+	bool io;
+};
+
+/*
+ * Step 1, poll: pick the window (I/O window if a completion is expected,
+ * else the classic one; none while unloading), spin for it, and find out
+ * whether a wakeup came.  Returns true if one did (the halt is skipped).
+ * Counters: entries, polls, io_polls, poll_ns, resyncs (via
+ * haltpoll_io_io_limit()), and the poll's outcome: poll_wakeups and
+ * io_wakeups if woken, else poll_timeouts and io_completions.  Interrupts
+ * are enabled only inside haltpoll_io_spin().
+ */
+static __always_inline bool haltpoll_io_poll(struct haltpoll_io_idle *e)
+{
+	struct haltpoll_io_stats *st = &e->pc->stats;
+	unsigned long completed = 0;
+	bool io_done = false, woken;
+	u64 limit = 0;
+
+	e->start = vbp_cpuidle_clock();
+	haltpoll_io_tune_read(&e->t);
+	haltpoll_io_count(st, HALTPOLL_IO_ST_entries, 1);
+
+	e->window = min(e->pc->window_ns, e->t.max_ns);
+	e->io = false;
+	if (READ_ONCE(param_io_aware))
+		limit = haltpoll_io_io_limit(st, e->start, e->t.max_ns,
+					     &completed);
+	if (limit) {
+		e->io = true;
+		e->window = limit;
+	}
+	if (READ_ONCE(haltpoll_io_stopping))
+		e->window = 0;
+
+	e->poll_end = e->start;
+	if (e->window) {
+		haltpoll_io_count(st, HALTPOLL_IO_ST_polls, 1);
+		if (e->io)
+			haltpoll_io_count(st, HALTPOLL_IO_ST_io_polls, 1);
+		io_done = haltpoll_io_spin(e->start, e->window, e->io,
+					   completed);
+		e->poll_end = vbp_cpuidle_clock();
+		haltpoll_io_count(st, HALTPOLL_IO_ST_poll_ns,
+				  haltpoll_io_elapsed(e->start, e->poll_end));
+	}
+
+	woken = current_clr_polling_and_test();
+	if (woken) {
+		if (e->window) {
+			haltpoll_io_count(st, HALTPOLL_IO_ST_poll_wakeups, 1);
+			if (e->io)
+				haltpoll_io_count(st, HALTPOLL_IO_ST_io_wakeups, 1);
+		}
+	} else {
+		if (e->window)
+			haltpoll_io_count(st, HALTPOLL_IO_ST_poll_timeouts, 1);
+		if (io_done)
+			haltpoll_io_count(st, HALTPOLL_IO_ST_io_completions, 1);
+	}
+	return woken;
+}
+
+/*
+ * Step 2, halt: the only place RCU stops (inside vbp_cpuidle_halt(),
+ * which also enables interrupts for the halt).  Called with interrupts
+ * disabled after a poll that no wakeup ended.  Counters: halts, halt_ns.
+ */
+static __always_inline void haltpoll_io_halt(struct haltpoll_io_idle *e)
+{
+	struct haltpoll_io_stats *st = &e->pc->stats;
+
+	haltpoll_io_count(st, HALTPOLL_IO_ST_halts, 1);
+	vbp_cpuidle_halt();
+	e->end = vbp_cpuidle_clock();
+	haltpoll_io_count(st, HALTPOLL_IO_ST_halt_ns,
+			  haltpoll_io_elapsed(e->poll_end, e->end));
+}
+
+/*
+ * Step 3, adapt: the classic window learns from idle periods it chose
+ * itself (not from I/O windows).  Counters: grows, shrinks.
+ */
+static __always_inline void haltpoll_io_adapt_window(struct haltpoll_io_idle *e)
+{
+	struct haltpoll_io_cpu *pc = e->pc;
+	enum haltpoll_io_adjust what;
+
+	if (e->io)
+		return;
+	WRITE_ONCE(pc->window_ns,
+		   haltpoll_io_adapt(pc->window_ns,
+				     haltpoll_io_elapsed(e->start, e->end),
+				     &e->t, &what));
+	if (what == HALTPOLL_IO_GROW)
+		haltpoll_io_count(&pc->stats, HALTPOLL_IO_ST_grows, 1);
+	else if (what == HALTPOLL_IO_SHRINK)
+		haltpoll_io_count(&pc->stats, HALTPOLL_IO_ST_shrinks, 1);
+}
+
+/*
+ * ->enter() of both states: poll, halt unless a wakeup came, adapt.
+ * Called and returns with interrupts disabled (also on v6.1, whose
+ * cpuidle_enter_state() enables them after ->enter() either way); the
+ * unload handshake in haltpoll_io_quiesce() relies on interrupts staying
+ * disabled from the entry to the first write of @busy and from the last
+ * one to the return - the two writes here, with only the steps between.
  *
  * The states have CPUIDLE_FLAG_RCU_IDLE: RCU is watching on entry and
- * stops only inside vbp_cpuidle_halt(), so everything else here may call
- * traceable code (local_clock()).  The callback itself is noinstr, as the
- * core requires of one that stops RCU (notrace spelled out for v6.1,
- * where __cpuidle does not imply it); the instrumentable part is marked.
+ * stops only inside vbp_cpuidle_halt() (step 2), so everything else here
+ * may call traceable code (local_clock()).  The callback itself is
+ * noinstr, as the core requires of one that stops RCU (notrace spelled
+ * out for v6.1, where __cpuidle does not imply it); the steps are
+ * __always_inline, so all of them sit in the instrumentable part marked
+ * by instrumentation_begin()/end().
  *
  * @dev->poll_time_limit tells the governor whether the poll ran out
  * without a wakeup, as the core's own poll state does: the haltpoll
@@ -248,78 +377,26 @@ static notrace int __cpuidle
 haltpoll_io_enter(struct cpuidle_device *dev, struct cpuidle_driver *drv,
 		  int index)
 {
-	struct haltpoll_io_cpu *pc = this_cpu_ptr(&haltpoll_io_pcpu);
-	struct haltpoll_io_stats *st = &pc->stats;
-	struct haltpoll_io_tune t;
-	enum haltpoll_io_adjust what;
-	unsigned long completed = 0;
-	u64 start, poll_end, end, window, limit = 0;
-	bool io = false, io_done = false, woken;
+	struct haltpoll_io_idle e;	/* no initialiser: no memset() call */
+	bool woken;
 
 	instrumentation_begin();
-	WRITE_ONCE(pc->busy, 1);
-	start = vbp_cpuidle_clock();
-	haltpoll_io_tune_read(&t);
-	haltpoll_io_inc(&st->entries, 1);
+	e.pc = this_cpu_ptr(&haltpoll_io_pcpu);
+	WRITE_ONCE(e.pc->busy, 1);
 
-	window = min(pc->window_ns, t.max_ns);
-	if (READ_ONCE(io_aware))
-		limit = haltpoll_io_io_limit(st, start, t.max_ns, &completed);
-	if (limit) {
-		io = true;
-		window = limit;
-	}
-	if (READ_ONCE(haltpoll_io_stopping))
-		window = 0;
-
-	poll_end = start;
-	if (window) {
-		haltpoll_io_inc(&st->polls, 1);
-		if (io)
-			haltpoll_io_inc(&st->io_polls, 1);
-		io_done = haltpoll_io_poll(start, window, io, completed);
-		poll_end = vbp_cpuidle_clock();
-		haltpoll_io_inc(&st->poll_ns,
-				haltpoll_io_elapsed(start, poll_end));
-	}
-
-	woken = current_clr_polling_and_test();
-	if (woken) {
-		end = poll_end;
-		if (window) {
-			haltpoll_io_inc(&st->poll_wakeups, 1);
-			if (io)
-				haltpoll_io_inc(&st->io_wakeups, 1);
-		}
-	} else {
-		if (window)
-			haltpoll_io_inc(&st->poll_timeouts, 1);
-		if (io_done)
-			haltpoll_io_inc(&st->io_completions, 1);
-		haltpoll_io_inc(&st->halts, 1);
-		vbp_cpuidle_halt();
-		end = vbp_cpuidle_clock();
-		haltpoll_io_inc(&st->halt_ns, haltpoll_io_elapsed(poll_end, end));
-	}
-
-	/* The classic window learns from idle periods it chose itself. */
-	if (!io) {
-		WRITE_ONCE(pc->window_ns,
-			   haltpoll_io_adapt(pc->window_ns,
-					     haltpoll_io_elapsed(start, end),
-					     &t, &what));
-		if (what == HALTPOLL_IO_GROW)
-			haltpoll_io_inc(&st->grows, 1);
-		else if (what == HALTPOLL_IO_SHRINK)
-			haltpoll_io_inc(&st->shrinks, 1);
-	}
+	woken = haltpoll_io_poll(&e);
+	if (woken)
+		e.end = e.poll_end;
+	else
+		haltpoll_io_halt(&e);
+	haltpoll_io_adapt_window(&e);
 
 	/* A bitfield: write its word only when the value changes. */
 	if (dev->poll_time_limit != !woken)
 		dev->poll_time_limit = !woken;
 
 	/* Pairs with smp_load_acquire() in haltpoll_io_quiesce(). */
-	smp_store_release(&pc->busy, 0);
+	smp_store_release(&e.pc->busy, 0);
 	instrumentation_end();
 	return index;
 }
@@ -356,10 +433,18 @@ static struct cpuidle_driver haltpoll_io_driver = {
  * Statistics reset, CPU hotplug, load and unload.
  */
 
+/* Zero every counter, one word at a time for the lockless reader. */
+static void haltpoll_io_stats_clear(struct haltpoll_io_stats *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < HALTPOLL_IO_NR_STATS; i++)
+		WRITE_ONCE(st->v[i], 0);
+}
+
 static void haltpoll_io_stats_zero(void *unused)
 {
-	memset(this_cpu_ptr(&haltpoll_io_pcpu.stats), 0,
-	       sizeof(struct haltpoll_io_stats));
+	haltpoll_io_stats_clear(this_cpu_ptr(&haltpoll_io_pcpu.stats));
 }
 
 void haltpoll_io_stats_reset(unsigned int cpu)
@@ -368,8 +453,8 @@ void haltpoll_io_stats_reset(unsigned int cpu)
 	if (cpu_online(cpu))
 		smp_call_function_single(cpu, haltpoll_io_stats_zero, NULL, 1);
 	else
-		memset(per_cpu_ptr(&haltpoll_io_pcpu.stats, cpu), 0,
-		       sizeof(struct haltpoll_io_stats));
+		haltpoll_io_stats_clear(per_cpu_ptr(&haltpoll_io_pcpu.stats,
+						    cpu));
 	cpus_read_unlock();
 }
 
@@ -524,7 +609,7 @@ static int __init haltpoll_io_init(void)
 		pr_info("idle= on the kernel command line overrides cpuidle, not loading\n");
 		return -ENODEV;
 	}
-	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR) && !force) {
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR) && !param_force) {
 		pr_info("not running under a hypervisor, not loading (force=1 overrides)\n");
 		return -ENODEV;
 	}
@@ -549,7 +634,7 @@ static int __init haltpoll_io_init(void)
 	vbp_hint_consumer_add();
 	haltpoll_io_hinted = true;
 	pr_info("registered, io_aware=%d poll_max_ns=%u\n",
-		READ_ONCE(io_aware), READ_ONCE(poll_max_ns));
+		READ_ONCE(param_io_aware), READ_ONCE(param_poll_max_ns));
 	return 0;
 
 fail:

@@ -9,8 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tarball=$(ls /usr/src/linux-source-6.12*.tar.xz 2>/dev/null | sort -V | tail -n 1)
-[ -n "$tarball" ] || { echo "checkpatch: install linux-source-6.12" >&2; exit 1; }
+tarball=$(printf '%s\n' /usr/src/linux-source-6.12*.tar.xz | sort -V | tail -n 1)
+[ -e "$tarball" ] || { echo "checkpatch: install linux-source-6.12" >&2; exit 1; }
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo x)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/virtio-blk-poll/checkpatch-$ver
 if [ ! -x "$cache/scripts/checkpatch.pl" ]; then

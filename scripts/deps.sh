@@ -14,15 +14,89 @@ check_only=0
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 
-# Tools and libraries, by package name.
+# Tools and libraries, by package name (qemu-system-common: qemu-storage-daemon).
 pkgs=(
 	make gcc libc6-dev git python3 perl
-	qemu-system-x86 qemu-utils fio liburing-dev busybox-static cpio
+	qemu-system-x86 qemu-system-common qemu-utils fio liburing-dev busybox-static cpio
 	zstd xz-utils kmod pciutils
 	dkms sparse flex bison bc libelf-dev libssl-dev dwarves rsync
 	dpkg-dev debhelper dh-dkms python3-docutils
-	gnuplot-nox openssl
+	gnuplot-nox openssl shellcheck
 )
+
+# QEMU's TCG plugin header (tests/profile/), from Debian's qemu source
+# package of the installed QEMU, cached per source version.
+cache=${VBP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtio-blk-poll}
+qemu_src_version() {
+	dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null
+}
+plugin_header() {
+	local v
+	v=$(qemu_src_version) || return 1
+	[ -n "$v" ] || return 1
+	printf '%s/qemu-plugin-%s/qemu-plugin.h\n' "$cache" "${v#*:}"
+}
+have_plugin_header() {
+	local h
+	h=$(plugin_header) && [ -s "$h" ]
+}
+
+# A deb-src entry in any apt source file (one-line or deb822 format);
+# another tool may have added one already.
+have_deb_src() {
+	grep -Eqs '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources
+}
+
+add_deb_src() {
+	have_deb_src && return 0
+	log "adding deb-src entries (/etc/apt/sources.list.d/vbp-deb-src.sources)"
+	cat > /etc/apt/sources.list.d/vbp-deb-src.sources <<'EOF'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+}
+
+# Only include/qemu/qemu-plugin.h is needed: download the source package
+# (about 24 MB), take that one file from the upstream tarball, and refuse
+# if a Debian patch changes it (it would then need applying).
+fetch_plugin_header() {
+	local v h tmp orig
+	v=$(qemu_src_version)
+	h=$(plugin_header)
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"
+	chown _apt "$tmp" 2>/dev/null || true
+	log "fetching qemu-plugin.h from Debian's qemu $v source"
+	if ! (cd "$tmp" && apt-get source --download-only -qq "qemu=$v" >&2); then
+		log "qemu=$v not in deb-src, using the newest qemu source"
+		(cd "$tmp" && apt-get source --download-only -qq qemu >&2)
+	fi
+	orig=$(ls "$tmp"/qemu_*.orig.tar.*)
+	tar -xf "$orig" -C "$tmp" --wildcards --strip-components=1 \
+		'*/include/qemu/qemu-plugin.h'
+	if tar -xOf "$(ls "$tmp"/qemu_*.debian.tar.*)" \
+		--wildcards 'debian/patches/*' 2>/dev/null |
+		grep -q '^+++ .*include/qemu/qemu-plugin.h'; then
+		log "a Debian patch changes qemu-plugin.h; not handled"
+		rm -rf "$tmp"
+		exit 1
+	fi
+	mkdir -p "$(dirname "$h")"
+	cp "$tmp/include/qemu/qemu-plugin.h" "$h.tmp"
+	mv "$h.tmp" "$h"
+	rm -rf "$tmp"
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -51,7 +125,8 @@ newest_release() {	# $1 = grep -E pattern of the release
 need_update=0
 if [ "${#missing[@]}" -gt 0 ] || ! have_kernel '6.1.0-*-amd64' ||
    ! have_kernel '6.12.*+deb12-amd64' ||
-   ! ls -d /usr/src/linux-source-6.12* >/dev/null 2>&1; then
+   ! ls -d /usr/src/linux-source-6.12* >/dev/null 2>&1 ||
+   ! have_plugin_header; then
 	need_update=1
 fi
 
@@ -61,7 +136,8 @@ if [ "$need_update" = 0 ]; then
 fi
 
 if [ "$check_only" = 1 ]; then
-	log "missing: ${missing[*]:-} (or a 6.1/6.12 kernel, or linux-source-6.12)"
+	log "missing: ${missing[*]:-} (or a 6.1/6.12 kernel," \
+	    "linux-source-6.12, or qemu-plugin.h)"
 	exit 1
 fi
 
@@ -74,6 +150,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+have_plugin_header || add_deb_src
 log "apt-get update"
 apt-get update -qq
 
@@ -89,6 +166,9 @@ if ! have_kernel '6.12.*+deb12-amd64'; then
 fi
 ls -d /usr/src/linux-source-6.12* >/dev/null 2>&1 || missing+=(linux-source-6.12)
 
-log "installing: ${missing[*]}"
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+if [ "${#missing[@]}" -gt 0 ]; then
+	log "installing: ${missing[*]}"
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+have_plugin_header || fetch_plugin_header
 log "done"

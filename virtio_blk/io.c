@@ -56,14 +56,6 @@ void virtblk_req_release(struct request *rq)
 	vbr->sg_table.nents = 0;
 }
 
-void virtblk_end_rq(struct request *rq, blk_status_t status)
-{
-	struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
-
-	vbr->retries = 0;
-	blk_mq_end_request(rq, status);
-}
-
 /* Build the range payload of discard, write zeroes and secure erase. */
 static int virtblk_setup_ranges(struct request *rq, struct virtblk_req *vbr,
 				bool unmap)
@@ -111,6 +103,15 @@ static blk_status_t virtblk_prep(struct virtio_device *vdev,
 {
 	unsigned int nsegs;
 
+	/*
+	 * First time this request is prepared: start its retry count.  A
+	 * request requeued by a reset keeps the flag, and its count; the
+	 * block layer clears the flag of a newly allocated request.
+	 */
+	if (!(rq->rq_flags & RQF_DONTPREP)) {
+		vbr->retries = 0;
+		rq->rq_flags |= RQF_DONTPREP;
+	}
 	vbr->flags = 0;
 	vbr->state = VIRTBLK_RQ_IDLE;
 	vbr->hint_ns = 0;
@@ -155,16 +156,10 @@ static int virtblk_add(struct virtblk_vq *bvq, struct virtqueue *vq,
 {
 	struct scatterlist hdr, status, *sgs[3];
 	unsigned int out = 0, in = 0;
-	unsigned int hdr_len = sizeof(vbr->out_hdr);
+	unsigned int hdr_len;
 
-	/*
-	 * Injected driver error: a request without data out gets a header
-	 * too short for the device, which must flag NEEDS_RESET.
-	 */
-	if (unlikely(bvq->bad_hdr) && !op_is_write(req_op(rq))) {
-		bvq->bad_hdr = false;
-		hdr_len = 1;
-	}
+	/* Injected "badhdr": a header too short for the device. */
+	hdr_len = virtblk_inject_hdr_len(bvq, rq, sizeof(vbr->out_hdr));
 	sg_init_one(&hdr, &vbr->out_hdr, hdr_len);
 	sgs[out++] = &hdr;
 	if (vbr->sg_table.nents) {
@@ -220,10 +215,10 @@ static void virtblk_hint_complete(struct virtblk_req *vbr, u64 *now)
 static bool virtblk_kick_prepare(struct virtblk_vq *bvq)
 {
 	if (virtqueue_kick_prepare(bvq->vq)) {
-		bvq->stats.kicks++;
+		bvq->stats.v[VIRTBLK_VQ_ST_kicks]++;
 		return true;
 	}
-	bvq->stats.kicks_avoided++;
+	bvq->stats.v[VIRTBLK_VQ_ST_kicks_avoided]++;
 	return false;
 }
 
@@ -312,17 +307,12 @@ static blk_status_t virtblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t sts;
 	int err;
 
-	if (unlikely(READ_ONCE(bvq->vblk->dead))) {
-		vbr->retries = 0;
+	if (unlikely(READ_ONCE(bvq->vblk->dead)))
 		return BLK_STS_IOERR;
-	}
 
 	sts = virtblk_prep(bvq->vblk->vdev, rq, vbr);
-	if (unlikely(sts)) {
-		if (sts != BLK_STS_RESOURCE)
-			vbr->retries = 0;
+	if (unlikely(sts))
 		return sts;
-	}
 	blk_mq_start_request(rq);
 
 	spin_lock_irqsave(&bvq->lock, flags);
@@ -346,13 +336,11 @@ static blk_status_t virtblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		virtblk_req_release(rq);
 		if (broken)
 			sts = virtblk_broken(bvq);
-		if (sts == BLK_STS_IOERR)
-			vbr->retries = 0;
 		return sts;
 	}
 	vbr->state = VIRTBLK_RQ_INFLIGHT;
 	virtblk_hint_submit(bvq, vbr);
-	bvq->stats.submitted++;
+	bvq->stats.v[VIRTBLK_VQ_ST_submitted]++;
 	if (bd->last)
 		notify = virtblk_kick_prepare(bvq);
 	spin_unlock_irqrestore(&bvq->lock, flags);
@@ -402,7 +390,7 @@ static void virtblk_submit_list(struct virtblk_vq *bvq,
 		}
 		vbr->state = VIRTBLK_RQ_INFLIGHT;
 		virtblk_hint_submit(bvq, vbr);
-		bvq->stats.submitted++;
+		bvq->stats.v[VIRTBLK_VQ_ST_submitted]++;
 	}
 	if (vq && !broken)
 		notify = virtblk_kick_prepare(bvq);
@@ -454,55 +442,23 @@ static void virtblk_complete_rq(struct request *rq)
 	struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
 
 	virtblk_req_release(rq);
-	virtblk_end_rq(rq, virtblk_proto_status(vbr->status));
+	blk_mq_end_request(rq, virtblk_proto_status(vbr->status));
 }
 
 static void virtblk_complete_batch(struct io_comp_batch *iob)
 {
 	struct request *rq;
 
-	rq_list_for_each(&iob->req_list, rq) {
-		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
-
+	rq_list_for_each(&iob->req_list, rq)
 		virtblk_req_release(rq);
-		vbr->retries = 0;
-	}
 	blk_mq_end_request_batch(iob);
-}
-
-/*
- * debugfs "badid" and "dupid" (see debugfs.c): act as a device that returns
- * a used id no request owns, or the id of a request it has just completed.
- * Called under bvq->lock.
- */
-static void *virtblk_get_used_injected(struct virtblk_vq *bvq,
-				       unsigned int *len)
-{
-	void *token;
-
-	switch (bvq->inject_id) {
-	case VIRTBLK_INJECT_BADID:
-		bvq->inject_id = VIRTBLK_INJECT_NONE;
-		/* One past the highest tag of the queue. */
-		return (void *)(uintptr_t)(bvq->hctx->tags->nr_tags + 1);
-	case VIRTBLK_INJECT_DUPID:
-		token = virtqueue_get_buf(bvq->vq, len);
-		if (token) {
-			bvq->inject_token = token;
-			bvq->inject_id = VIRTBLK_INJECT_DUPID_NEXT;
-		}
-		return token;
-	case VIRTBLK_INJECT_DUPID_NEXT:
-		bvq->inject_id = VIRTBLK_INJECT_NONE;
-		return bvq->inject_token;
-	}
-	return virtqueue_get_buf(bvq->vq, len);
 }
 
 static inline void *virtblk_get_used(struct virtblk_vq *bvq, unsigned int *len)
 {
-	if (unlikely(bvq->inject_id))
-		return virtblk_get_used_injected(bvq, len);
+	/* Injected "badid" and "dupid": bogus ids, as from the device. */
+	if (unlikely(virtblk_inject_id_pending(bvq)))
+		return virtblk_inject_get_used(bvq, len);
 	return virtqueue_get_buf(bvq->vq, len);
 }
 
@@ -517,7 +473,7 @@ static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
 	u64 now = 0;
 	void *token;
 
-	if (unlikely(bvq->stall))
+	if (unlikely(virtblk_inject_stalled(bvq)))
 		return 0;
 	while ((token = virtblk_get_used(bvq, &len))) {
 		struct request *rq = virtblk_token_rq(bvq, token);
@@ -527,10 +483,7 @@ static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
 			continue;
 		vbr = blk_mq_rq_to_pdu(rq);
 		vbr->state = VIRTBLK_RQ_DONE;
-		if (unlikely(bvq->id_err) && req_op(rq) == REQ_OP_DRV_IN) {
-			bvq->id_err = false;
-			vbr->status = VIRTIO_BLK_S_IOERR;
-		}
+		virtblk_inject_status(bvq, rq, &vbr->status);
 		virtblk_hint_complete(vbr, &now);
 		vbp_rq_list_add_tail(done, rq);
 		n++;
@@ -591,15 +544,15 @@ void virtblk_vq_done(struct virtqueue *vq)
 		spin_unlock_irqrestore(&bvq->lock, flags);
 		return;
 	}
-	bvq->stats.interrupts++;
+	bvq->stats.v[VIRTBLK_VQ_ST_interrupts]++;
 	do {
 		virtqueue_disable_cb(vq);
 		n += virtblk_reap_locked(bvq, &done);
 		/* Injected stall: stay quiet until the reset. */
-		if (unlikely(bvq->stall))
+		if (unlikely(virtblk_inject_stalled(bvq)))
 			break;
 	} while (!virtqueue_enable_cb(vq));
-	bvq->stats.completions += n;
+	bvq->stats.v[VIRTBLK_VQ_ST_completions] += n;
 	restart = virtblk_need_restart(bvq, n);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
@@ -613,6 +566,25 @@ void virtblk_vq_done(struct virtqueue *vq)
 		virtblk_broken(bvq);
 }
 
+void virtblk_poll_vq_irq(struct virtqueue *vq)
+{
+	struct virtblk_dev *vblk = vq->vdev->priv;
+	struct virtblk_vq *bvq = &vblk->vqs[vq->index];
+	unsigned long flags;
+
+	/*
+	 * Count only.  Every request on a poll queue is polled for by its
+	 * submitter (io_uring IOPOLL, RWF_HIPRI), whose next poll takes it
+	 * off the ring; ending it here instead is not safe: 6.1 warns in
+	 * bio_put() when a bio from the per-CPU allocation cache, which
+	 * polled I/O uses, is freed in interrupt context.
+	 */
+	spin_lock_irqsave(&bvq->lock, flags);
+	if (likely(bvq->vq == vq))
+		bvq->stats.v[VIRTBLK_VQ_ST_interrupts]++;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+}
+
 unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob)
 {
 	struct vbp_rq_list done = { };
@@ -623,7 +595,7 @@ unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob)
 	spin_lock_irqsave(&bvq->lock, flags);
 	if (bvq->vq)
 		n = virtblk_reap_locked(bvq, &done);
-	bvq->stats.completions += n;
+	bvq->stats.v[VIRTBLK_VQ_ST_completions] += n;
 	restart = virtblk_need_restart(bvq, n);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
@@ -643,9 +615,7 @@ void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans)
 	spin_lock_irqsave(&bvq->lock, flags);
 	if (bvq->vq) {
 		/* The device is reset: once-only injections end here. */
-		if (bvq->stall == VIRTBLK_STALL_ONCE)
-			bvq->stall = VIRTBLK_STALL_NONE;
-		bvq->bad_hdr = false;
+		virtblk_inject_reset_done(bvq);
 		n = virtblk_reap_locked(bvq, &done);
 		while ((token = virtqueue_detach_unused_buf(bvq->vq))) {
 			struct request *rq = virtblk_token_rq(bvq, token);
@@ -667,7 +637,7 @@ void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans)
 		bvq->vq = NULL;
 		bvq->stopped = false;
 	}
-	bvq->stats.completions += n;
+	bvq->stats.v[VIRTBLK_VQ_ST_completions] += n;
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
 	virtblk_finish(&done, NULL);
@@ -688,11 +658,11 @@ static int virtblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 		if (!n)
 			broken = virtqueue_is_broken(bvq->vq);
 	}
-	bvq->stats.polls++;
+	bvq->stats.v[VIRTBLK_VQ_ST_polls]++;
 	if (n)
-		bvq->stats.poll_completions += n;
+		bvq->stats.v[VIRTBLK_VQ_ST_poll_completions] += n;
 	else
-		bvq->stats.polls_empty++;
+		bvq->stats.v[VIRTBLK_VQ_ST_polls_empty]++;
 	restart = virtblk_need_restart(bvq, n);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
@@ -712,7 +682,7 @@ static enum blk_eh_timer_return virtblk_timeout(struct request *rq)
 	unsigned long flags;
 	u8 state, status;
 
-	if (!READ_ONCE(virtblk_io_timeout))
+	if (!READ_ONCE(virtblk_param_io_timeout))
 		return BLK_EH_RESET_TIMER;
 
 	/* A lost interrupt, or a polled queue nobody polls: look first. */
@@ -734,7 +704,7 @@ static enum blk_eh_timer_return virtblk_timeout(struct request *rq)
 		return BLK_EH_RESET_TIMER;
 
 	spin_lock_irqsave(&vblk->state_lock, flags);
-	vblk->timeouts++;
+	vblk->stats.v[VIRTBLK_DEV_ST_timeouts]++;
 	spin_unlock_irqrestore(&vblk->state_lock, flags);
 
 	status = vblk->vdev->config->get_status(vblk->vdev);

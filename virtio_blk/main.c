@@ -5,7 +5,8 @@
  * This file holds the module and device glue: parameters, probe/remove,
  * power management, virtqueue setup, configuration handling and sysfs.
  * The I/O path is in io.c, recovery in recovery.c, statistics in
- * debugfs.c; pure protocol and queue-split logic in proto.c and qmap.c.
+ * debugfs.c, test-only fault injection in inject.c; pure protocol and
+ * queue-split logic in proto.c and qmap.c.
  */
 #include "virtblk.h"
 
@@ -14,6 +15,7 @@
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/string_helpers.h>
 #include <linux/virtio_config.h>
@@ -42,21 +44,37 @@ struct workqueue_struct *virtblk_wq;
  * module loader parses the options before calling it.
  */
 
-static unsigned int num_request_queues;
-static unsigned int poll_queues;
-static unsigned int virtblk_queue_depth;
-unsigned int virtblk_io_timeout = VIRTBLK_DEFAULT_TIMEOUT;
 /* Set once virtblk_init() runs: parameter writes are run-time writes. */
 static bool virtblk_params_live;
 
-/*
- * Set the unsigned int parameter @kp from @val, lowered to @max (@what
- * names the limit in the warning).
+/**
+ * struct virtblk_param - an unsigned int module parameter and its bounds
+ * @val: the variable
+ * @min: smallest value; a smaller one is raised to it with a warning
+ * @max: largest value; a larger one is lowered to it with a warning
+ * @max_cpus: @max is the number of possible CPUs (known only at boot)
+ * @limit: what the maximum is, for the warning
+ *
+ * The variable is written with WRITE_ONCE() (run-time writes come while
+ * probes read it) and read with READ_ONCE().
  */
-static int virtblk_set_uint(const char *val, const struct kernel_param *kp,
-			    unsigned int max, const char *what)
+struct virtblk_param {
+	unsigned int *val;
+	unsigned int min;
+	unsigned int max;
+	bool max_cpus;
+	const char *limit;
+};
+
+/*
+ * Set an unsigned int parameter from @val within its bounds.  Not
+ * param_set_uint_minmax(): that refuses a value out of range with
+ * -EINVAL, where ours lowers it, and cannot ignore garbage at load time.
+ */
+static int virtblk_param_set(const char *val, const struct kernel_param *kp)
 {
-	unsigned int *arg = kp->arg;
+	const struct virtblk_param *p = kp->arg;
+	unsigned int max = p->max_cpus ? nr_cpu_ids : p->max;
 	unsigned int n;
 
 	/* NULL is "name" without "=value" (KERNEL_PARAM_OPS_FL_NOARG). */
@@ -70,75 +88,135 @@ static int virtblk_set_uint(const char *val, const struct kernel_param *kp,
 			return -EINVAL;
 		}
 		pr_warn("%s: '%.*s' is not an unsigned integer, ignored (keeping %u)\n",
-			kp->name, len, s, *arg);
+			kp->name, len, s, *p->val);
 		return 0;
 	}
 	if (n > max) {
-		pr_warn("%s=%u exceeds %s, using %u\n", kp->name, n, what,
+		pr_warn("%s=%u exceeds %s, using %u\n", kp->name, n, p->limit,
 			max);
 		n = max;
 	}
-	WRITE_ONCE(*arg, n);
+	if (n < p->min) {
+		pr_warn("%s=%u is below the minimum, using %u\n", kp->name, n,
+			p->min);
+		n = p->min;
+	}
+	WRITE_ONCE(*p->val, n);
 	return 0;
 }
 
-/* num_request_queues and poll_queues: more than one per CPU is useless. */
-static int virtblk_set_cpu_bounded(const char *val,
-				   const struct kernel_param *kp)
+static int virtblk_param_get(char *buf, const struct kernel_param *kp)
 {
-	return virtblk_set_uint(val, kp, nr_cpu_ids, "the possible CPUs");
+	const struct virtblk_param *p = kp->arg;
+
+	return scnprintf(buf, PAGE_SIZE, "%u\n", READ_ONCE(*p->val));
 }
 
-static int virtblk_set_depth(const char *val, const struct kernel_param *kp)
-{
-	return virtblk_set_uint(val, kp, BLK_MQ_MAX_DEPTH,
-				"the block layer maximum");
-}
-
-static int virtblk_set_timeout(const char *val, const struct kernel_param *kp)
-{
-	return virtblk_set_uint(val, kp, VIRTBLK_MAX_TIMEOUT,
-				"the maximum in seconds");
-}
-
-static const struct kernel_param_ops virtblk_cpu_bounded_ops = {
+static const struct kernel_param_ops virtblk_param_ops = {
 	.flags = KERNEL_PARAM_OPS_FL_NOARG,
-	.set = virtblk_set_cpu_bounded,
-	.get = param_get_uint,
+	.set = virtblk_param_set,
+	.get = virtblk_param_get,
 };
 
-static const struct kernel_param_ops virtblk_depth_ops = {
-	.flags = KERNEL_PARAM_OPS_FL_NOARG,
-	.set = virtblk_set_depth,
-	.get = param_get_uint,
-};
+/*
+ * One line of the table below per parameter; each defines the variable
+ * virtblk_param_<name> (declared in virtblk.h), its bounds, its
+ * kernel_param and its description, which ends in the machine-readable
+ * "(range: <min>..<max>, default: <default>)" that scripts compare with
+ * the documentation (MODULE_PARM_DESC() spelled out).  Bounds and
+ * defaults are plain numbers or macros of plain numbers, so that they
+ * stringify as written.
+ *
+ * VIRTBLK_PARAM(name, perm, min, max, default, limit, text): max is a
+ * number; limit says what it is, in the warning about a larger value.
+ */
+#define VIRTBLK_PARAM(name, perm, lo, hi, def, limit, text)		\
+	__VIRTBLK_PARAM(name, perm, lo, hi, false, __stringify(hi), def,	\
+			limit, text)
 
-static const struct kernel_param_ops virtblk_timeout_ops = {
-	.flags = KERNEL_PARAM_OPS_FL_NOARG,
-	.set = virtblk_set_timeout,
-	.get = param_get_uint,
-};
+/*
+ * VIRTBLK_PARAM_CPUS(name, perm, default, text): 0 up to the number of
+ * possible CPUs; more queues than CPUs are of no use.
+ */
+#define VIRTBLK_PARAM_CPUS(name, perm, def, text)			\
+	__VIRTBLK_PARAM(name, perm, 0, 0, true, "nr_cpus", def,		\
+			"the possible CPUs", text)
 
-module_param_cb(num_request_queues, &virtblk_cpu_bounded_ops,
-		&num_request_queues, 0644);
-MODULE_PARM_DESC(num_request_queues,
-		 "Limit the number of request queues (default and poll) per disk; 0 = one per CPU. Values above nr_cpu_ids are clamped.");
+#define __VIRTBLK_PARAM(name, perm, lo, hi, cpus, hi_text, def, lim, text) \
+	unsigned int virtblk_param_##name = def;			\
+	static struct virtblk_param virtblk_param_##name##_def = {	\
+		.val = &virtblk_param_##name, .min = lo, .max = hi,	\
+		.max_cpus = cpus, .limit = lim,				\
+	};								\
+	module_param_cb(name, &virtblk_param_ops,			\
+			&virtblk_param_##name##_def, perm);		\
+	MODULE_INFO(parm, #name ":" text " (range: " __stringify(lo)	\
+		    ".." hi_text ", default: " __stringify(def) ")")
 
-module_param_cb(poll_queues, &virtblk_cpu_bounded_ops, &poll_queues, 0644);
-MODULE_PARM_DESC(poll_queues,
-		 "Number of polled queues per disk, taken from the request queues; at least one interrupt-driven queue is always kept");
+/* queue_depth: the block layer's limit, as a number that stringifies. */
+#define VIRTBLK_MAX_DEPTH	10240
+static_assert(VIRTBLK_MAX_DEPTH == BLK_MQ_MAX_DEPTH);
 
-module_param_cb(queue_depth, &virtblk_depth_ops, &virtblk_queue_depth, 0444);
-MODULE_PARM_DESC(queue_depth,
-		 "Tags per hardware queue; 0 = derive from the virtqueue size. Capped at the virtqueue size; values above 10240 are lowered to it.");
-
-module_param_cb(io_timeout, &virtblk_timeout_ops, &virtblk_io_timeout, 0644);
-MODULE_PARM_DESC(io_timeout,
-		 "Request timeout in seconds before the device is reset (default 30; values above 3600 are lowered to it); 0 disables timeout handling");
+/*		   name		       perm  min max		      default */
+VIRTBLK_PARAM_CPUS(num_request_queues, 0644,			      0,
+		   "Limit the number of request queues (default and poll) per disk; 0 = one per CPU");
+VIRTBLK_PARAM_CPUS(poll_queues,	       0644,			      0,
+		   "Number of polled queues per disk, taken from the request queues; at least one interrupt-driven queue is always kept");
+VIRTBLK_PARAM(queue_depth,	       0444, 0,  VIRTBLK_MAX_DEPTH,   0,
+	      "the block layer maximum",
+	      "Tags per hardware queue, capped at the virtqueue size; 0 = derive from the virtqueue size");
+VIRTBLK_PARAM(io_timeout,	       0644, 0,  VIRTBLK_MAX_TIMEOUT,
+	      VIRTBLK_DEFAULT_TIMEOUT,
+	      "the maximum in seconds",
+	      "Seconds before a stuck request resets the device; 0 disables");
+VIRTBLK_PARAM(poll_queue_irq,	       0644, 0,  2,		      2,
+	      "the largest mode",
+	      "Poll queues keep an interrupt vector, notifications suppressed (vhost-user back ends need one): 0 = never, 1 = always, 2 = if MSI-X has a vector per queue");
 
 /* ---------------------------------------------------------------------
  * Virtqueues
  */
+
+/*
+ * Does a poll queue get an interrupt vector (poll_queue_irq)?
+ *
+ * Without one, the virtio-pci transport gives the queue
+ * VIRTIO_MSI_NO_VECTOR.  QEMU's built-in virtio-blk then just drops the
+ * queue's notifications, but a vhost-user front end tells its back end
+ * that the queue has no call eventfd (VHOST_USER_SET_VRING_CALL with
+ * VHOST_USER_VRING_NOFD_MASK), and libvhost-user back ends
+ * (qemu-storage-daemon) notify the first completion on a started queue
+ * whatever the ring asks: the write to the missing eventfd breaks the
+ * back end and the disk with it (Documentation/tuning.rst).  A vector
+ * whose notifications stay suppressed costs one MSI-X vector per poll
+ * queue, so "auto" keeps it only when the device's MSI-X table has a
+ * vector for the config and for every queue; a non-PCI transport or one
+ * without MSI-X has no vector to spare either way.
+ */
+static bool virtblk_poll_keeps_irq(struct virtblk_dev *vblk, unsigned int n)
+{
+	unsigned int mode = READ_ONCE(virtblk_param_poll_queue_irq);
+	struct device *parent = vblk->vdev->dev.parent;
+	int vecs;
+
+	if (!vblk->split.nr_poll || mode == VIRTBLK_POLL_IRQ_OFF)
+		return false;
+	if (!parent || !dev_is_pci(parent))
+		return true;
+	vecs = pci_msix_vec_count(to_pci_dev(parent));
+	if (vecs < 0 || vecs >= n + 1)
+		return true;
+	if (mode == VIRTBLK_POLL_IRQ_ON) {
+		dev_info(&vblk->vdev->dev,
+			 "poll_queue_irq=1: %d MSI-X vectors for %u queues and the config; the queues may share one vector\n",
+			 vecs, n);
+		return true;
+	}
+	dev_warn(&vblk->vdev->dev,
+		 "poll_queue_irq=2: %d MSI-X vectors for %u queues and the config; poll queues get no vector (vhost-user back ends then fail: use fewer queues or more vectors)\n",
+		 vecs, n);
+	return false;
+}
 
 int virtblk_init_vqs(struct virtblk_dev *vblk)
 {
@@ -152,6 +230,7 @@ int virtblk_init_vqs(struct virtblk_dev *vblk)
 	struct virtqueue **vqs;
 	const char **names;
 	int err = -ENOMEM;
+	bool poll_irq;
 
 	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
 	callbacks = kcalloc(n, sizeof(*callbacks), GFP_KERNEL);
@@ -159,9 +238,21 @@ int virtblk_init_vqs(struct virtblk_dev *vblk)
 	if (!vqs || !callbacks || !names)
 		goto out;
 
+	poll_irq = virtblk_poll_keeps_irq(vblk, n);
+	/*
+	 * Poll queues come last; their vectors (if any) are left out of the
+	 * affinity spreading so the default queues cover the CPUs as they
+	 * would alone.
+	 */
+	if (poll_irq)
+		desc.post_vectors = vblk->split.nr_poll;
 	for (i = 0; i < n; i++) {
-		/* Polled queues get no callback, hence no MSI-X vector. */
-		callbacks[i] = vblk->vqs[i].poll ? NULL : virtblk_vq_done;
+		if (!vblk->vqs[i].poll)
+			callbacks[i] = virtblk_vq_done;
+		else if (poll_irq)
+			callbacks[i] = virtblk_poll_vq_irq;
+		else
+			callbacks[i] = NULL;	/* no MSI-X vector */
 		names[i] = vblk->vqs[i].name;
 	}
 
@@ -172,7 +263,10 @@ int virtblk_init_vqs(struct virtblk_dev *vblk)
 	for (i = 0; i < n; i++) {
 		struct virtblk_vq *bvq = &vblk->vqs[i];
 
-		/* Never re-enabled: polled I/O raises no interrupt at all. */
+		/*
+		 * Never re-enabled: polled I/O asks for no interrupt; one that
+		 * comes anyway goes to virtblk_poll_vq_irq().
+		 */
 		if (bvq->poll)
 			virtqueue_disable_cb(vqs[i]);
 		spin_lock_irq(&bvq->lock);
@@ -181,6 +275,7 @@ int virtblk_init_vqs(struct virtblk_dev *vblk)
 		spin_unlock_irq(&bvq->lock);
 	}
 	vblk->vqs_live = true;
+	vblk->poll_irq = poll_irq;
 out:
 	kfree(names);
 	kfree(callbacks);
@@ -194,11 +289,8 @@ int virtblk_start_vqs(struct virtblk_dev *vblk)
 	s8 wce = READ_ONCE(vblk->wce);
 	int err;
 
-	if (unlikely(READ_ONCE(vblk->fail_init))) {
-		WRITE_ONCE(vblk->fail_init, false);
-		dev_warn(&vdev->dev, "debugfs fault injection: virtqueue setup fails\n");
+	if (virtblk_inject_fail_init(vblk))
 		return -ENOMEM;
-	}
 	err = virtblk_init_vqs(vblk);
 	if (err)
 		return err;
@@ -303,12 +395,12 @@ static void virtblk_read_cfg(struct virtio_device *vdev,
 		cfg->has_zoned = true;
 		cfg->zoned_model = vbp_compat_zoned_model(vdev);
 	}
-	virtblk_debugfs_override_cfg(vdev, cfg);
+	virtblk_inject_override_cfg(vdev, cfg);
 }
 
 /* Indexed by the bit numbers of VIRTBLK_CLAMP_*. */
 static const char * const virtblk_clamp_names[] = {
-	"seg_max", "blk_size", "topology", "discard",
+	"seg_max", "blk_size", "topology", "discard", "size_max",
 };
 
 /*
@@ -583,8 +675,8 @@ static const struct attribute_group *virtblk_attr_groups[] = {
 static int virtblk_setup_split(struct virtblk_dev *vblk)
 {
 	struct virtio_device *vdev = vblk->vdev;
-	unsigned int nrq = READ_ONCE(num_request_queues);
-	unsigned int npoll = READ_ONCE(poll_queues);
+	unsigned int nrq = READ_ONCE(virtblk_param_num_request_queues);
+	unsigned int npoll = READ_ONCE(virtblk_param_poll_queues);
 	unsigned int i, n;
 	u16 dev_queues;
 	int err;
@@ -593,7 +685,7 @@ static int virtblk_setup_split(struct virtblk_dev *vblk)
 				 struct virtio_blk_config, num_queues,
 				 &dev_queues))
 		dev_queues = 1;
-	virtblk_debugfs_override_queues(vdev, &dev_queues);
+	virtblk_inject_override_queues(vdev, &dev_queues);
 	if (!dev_queues) {
 		dev_err(&vdev->dev, "device offers MQ with zero queues\n");
 		return -EINVAL;
@@ -631,8 +723,8 @@ static int virtblk_setup_tag_set(struct virtblk_dev *vblk)
 {
 	struct virtio_device *vdev = vblk->vdev;
 	struct blk_mq_tag_set *set = &vblk->tag_set;
-	unsigned int want = virtblk_queue_depth;
-	unsigned int timeout = READ_ONCE(virtblk_io_timeout);
+	unsigned int want = READ_ONCE(virtblk_param_queue_depth);
+	unsigned int timeout = READ_ONCE(virtblk_param_io_timeout);
 	unsigned int depth;
 
 	depth = virtblk_qmap_depth(want, vblk->vqs[0].vq->num_free,
@@ -643,8 +735,11 @@ static int virtblk_setup_tag_set(struct virtblk_dev *vblk)
 			 "queue_depth=%u capped at the virtqueue size %u\n",
 			 want, depth);
 
-	dev_info(&vdev->dev, "%u default + %u poll queues, depth %u\n",
-		 vblk->split.nr_default, vblk->split.nr_poll, depth);
+	dev_info(&vdev->dev, "%u default + %u poll queues, depth %u%s\n",
+		 vblk->split.nr_default, vblk->split.nr_poll, depth,
+		 !vblk->split.nr_poll ? "" :
+		 vblk->poll_irq ? ", poll queues with a suppressed vector" :
+		 ", poll queues without a vector");
 
 	memset(set, 0, sizeof(*set));
 	set->ops = &virtblk_mq_ops;

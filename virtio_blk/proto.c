@@ -125,6 +125,7 @@ int virtblk_proto_limits(const struct virtblk_cfg *cfg,
 			 unsigned long page_size, struct queue_limits *lim,
 			 unsigned int *clamped, const char **reason)
 {
+	bool size_max = cfg->has_size_max;
 	u64 seg_size;
 	u32 segs;
 
@@ -157,11 +158,20 @@ int virtblk_proto_limits(const struct virtblk_cfg *cfg,
 	lim->max_hw_sectors = UINT_MAX;
 
 	/*
+	 * A size_max of 0 cannot be meant (no segment would fit); QEMU 7.2's
+	 * qemu-storage-daemon vhost-user-blk export offers exactly that, and
+	 * takes segments of any size: read it as no limit.
+	 */
+	if (cfg->has_size_max && !cfg->size_max) {
+		size_max = false;
+		*clamped |= VIRTBLK_CLAMP_SIZE_MAX;
+	}
+	/*
 	 * The block layer cannot keep segments below a page (6.1 raises such
 	 * a limit to a page, 6.12 rejects it): the device would get segments
 	 * larger than it takes, so it is not used at all.
 	 */
-	if (cfg->has_size_max && cfg->size_max < page_size) {
+	if (size_max && cfg->size_max < page_size) {
 		*reason = "size_max is below the page size";
 		return -EINVAL;
 	}
@@ -170,7 +180,7 @@ int virtblk_proto_limits(const struct virtblk_cfg *cfg,
 		return -EINVAL;
 	}
 	seg_size = min_t(u64, cfg->max_dma_size, U32_MAX);
-	if (cfg->has_size_max)
+	if (size_max)
 		seg_size = min_t(u64, seg_size, cfg->size_max);
 	lim->max_segment_size = seg_size;
 

@@ -172,6 +172,7 @@ struct virtblk_cfg {
 #define VIRTBLK_CLAMP_BLK_SIZE		BIT(1)	/* blk_size 0 */
 #define VIRTBLK_CLAMP_TOPOLOGY		BIT(2)	/* topology values ignored */
 #define VIRTBLK_CLAMP_DISCARD		BIT(3)	/* discard values adjusted */
+#define VIRTBLK_CLAMP_SIZE_MAX		BIT(4)	/* size_max 0, taken as no limit */
 
 /**
  * virtblk_proto_limits() - compute queue limits from device configuration

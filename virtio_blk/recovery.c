@@ -51,7 +51,7 @@ bool virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why)
 
 bool virtblk_device_gone(struct virtblk_dev *vblk)
 {
-	if (READ_ONCE(vblk->gone))
+	if (virtblk_inject_gone(vblk))
 		return true;
 	return vblk->vdev->config->get_status(vblk->vdev) == 0xff;
 }
@@ -90,14 +90,14 @@ void virtblk_fail_orphans(struct virtblk_dev *vblk, struct vbp_rq_list *orphans,
 			blk_mq_requeue_request(rq, false);
 			requeued++;
 		} else {
-			virtblk_end_rq(rq, BLK_STS_IOERR);
+			blk_mq_end_request(rq, BLK_STS_IOERR);
 			failed++;
 		}
 	}
 
 	spin_lock_irqsave(&vblk->state_lock, flags);
-	vblk->requeues += requeued;
-	vblk->failed += failed;
+	vblk->stats.v[VIRTBLK_DEV_ST_requeues] += requeued;
+	vblk->stats.v[VIRTBLK_DEV_ST_failed] += failed;
 	spin_unlock_irqrestore(&vblk->state_lock, flags);
 
 	if (failed)
@@ -202,8 +202,7 @@ void virtblk_reset_work(struct work_struct *work)
 	u64 done;
 
 	/* Injected: a window in which the device still needs its reset. */
-	if (READ_ONCE(vblk->reset_delay_ms))
-		msleep(READ_ONCE(vblk->reset_delay_ms));
+	virtblk_inject_reset_delay(vblk);
 
 	blk_mq_quiesce_queue(q);
 
@@ -223,7 +222,7 @@ void virtblk_reset_work(struct work_struct *work)
 	done = virtblk_total_done(vblk);
 
 	spin_lock_irqsave(&vblk->state_lock, flags);
-	vblk->resets++;
+	vblk->stats.v[VIRTBLK_DEV_ST_resets]++;
 	spin_unlock_irqrestore(&vblk->state_lock, flags);
 	dev_warn(&vdev->dev, "%s: resetting device\n", vblk->disk->disk_name);
 

@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 
 #include "vbp_compat.h"
+#include "inject.h"
 #include "proto.h"
 #include "qmap.h"
 
@@ -58,40 +59,6 @@ enum virtblk_rq_state {
 	VIRTBLK_RQ_DROPPED,
 };
 
-/**
- * enum virtblk_stall - debugfs fault injection on a queue
- * @VIRTBLK_STALL_NONE: normal operation
- * @VIRTBLK_STALL_ONCE: leave used buffers on the ring until the next reset,
- *	as a hung device would; the reset completes them
- * @VIRTBLK_STALL_STICKY: never take used buffers back, even across resets;
- *	the reset requeues them, and the disk eventually dies
- */
-enum virtblk_stall {
-	VIRTBLK_STALL_NONE,
-	VIRTBLK_STALL_ONCE,
-	VIRTBLK_STALL_STICKY,
-};
-
-/**
- * enum virtblk_inject_id - debugfs fault injection of bogus used ids
- * @VIRTBLK_INJECT_NONE: normal operation
- * @VIRTBLK_INJECT_BADID: the next reap first sees an id that no request
- *	of the queue owns
- * @VIRTBLK_INJECT_DUPID: the next used id taken off the ring is returned a
- *	second time right after it was handled
- * @VIRTBLK_INJECT_DUPID_NEXT: that second time is due; the id is in
- *	&virtblk_vq.inject_token
- *
- * The injected ids go through the same check as ids read from the ring,
- * as if the device had returned them.
- */
-enum virtblk_inject_id {
-	VIRTBLK_INJECT_NONE,
-	VIRTBLK_INJECT_BADID,
-	VIRTBLK_INJECT_DUPID,
-	VIRTBLK_INJECT_DUPID_NEXT,
-};
-
 /* virtblk_req.flags */
 #define VIRTBLK_REQ_MAPPED	BIT(0)	/* sg_table allocated */
 #define VIRTBLK_REQ_RANGES	BIT(1)	/* range array kmalloc()ed */
@@ -101,7 +68,8 @@ enum virtblk_inject_id {
  * @out_hdr: request header read by the device
  * @status: status byte written by the device
  * @state: enum virtblk_rq_state; changed under the virtqueue lock
- * @retries: times a reset requeued this request; reset on final completion
+ * @retries: times a reset requeued this request; zeroed when the request
+ *	     is first prepared (RQF_DONTPREP not yet set)
  * @flags: VIRTBLK_REQ_* preparation state, owned by whoever holds the request
  * @hint_ns: submission time passed to the idle hints (include/vbp_hints.h),
  *	     0 when the request was not counted there; set and cleared
@@ -125,44 +93,54 @@ struct virtblk_req {
 	struct scatterlist sg[];
 };
 
+/*
+ * enum virtblk_vq_stat - the per-virtqueue counters of stats.h,
+ * VIRTBLK_VQ_ST_<name> indexing &struct virtblk_vq_stats;
+ * VIRTBLK_VQ_NR_STATS counts them.
+ */
+enum virtblk_vq_stat {
+#define VIRTBLK_VQ_STAT(name)	VIRTBLK_VQ_ST_##name,
+#include "stats.h"
+#undef VIRTBLK_VQ_STAT
+	VIRTBLK_VQ_NR_STATS
+};
+
+/*
+ * enum virtblk_dev_stat - the per-disk counters of stats.h,
+ * VIRTBLK_DEV_ST_<name> indexing &struct virtblk_dev_stats;
+ * VIRTBLK_DEV_NR_STATS counts them.
+ */
+enum virtblk_dev_stat {
+#define VIRTBLK_DEV_STAT(name)	VIRTBLK_DEV_ST_##name,
+#include "stats.h"
+#undef VIRTBLK_DEV_STAT
+	VIRTBLK_DEV_NR_STATS
+};
+
 /**
  * struct virtblk_vq_stats - per-virtqueue counters (see debugfs.c)
- * @submitted: requests added to the ring
- * @kicks: device notifications sent
- * @kicks_avoided: kicks skipped because the device did not want one
- * @interrupts: used-buffer interrupts taken
- * @completions: requests completed from interrupts, timeouts and resets
- * @polls: calls of the poll handler
- * @polls_empty: poll calls that found nothing
- * @poll_completions: requests completed by the poll handler
+ * @v: the counters of stats.h, indexed by enum virtblk_vq_stat
  */
 struct virtblk_vq_stats {
-	u64 submitted;
-	u64 kicks;
-	u64 kicks_avoided;
-	u64 interrupts;
-	u64 completions;
-	u64 polls;
-	u64 polls_empty;
-	u64 poll_completions;
+	u64 v[VIRTBLK_VQ_NR_STATS];
+};
+
+/**
+ * struct virtblk_dev_stats - per-disk recovery counters (see debugfs.c)
+ * @v: the counters of stats.h, indexed by enum virtblk_dev_stat
+ */
+struct virtblk_dev_stats {
+	u64 v[VIRTBLK_DEV_NR_STATS];
 };
 
 struct virtblk_dev;
 
 /**
  * struct virtblk_vq - one virtqueue and its blk-mq hardware context
- * @lock: protects @vq, @stopped, the fault injections, @stats and the
- *	  state of requests on @vq
+ * @lock: protects @vq, @stopped, @stats, @inj and the state of requests
+ *	  on @vq
  * @vq: the virtqueue; NULL while torn down (reset, freeze, removal)
  * @stopped: the hardware queue was stopped because the ring was full
- * @stall: fault injection (enum virtblk_stall): ignore used buffers
- * @inject_id: fault injection (enum virtblk_inject_id): bogus used ids
- * @bad_hdr: fault injection: send the next request without data out with
- *	a truncated header (a driver bug the device must answer with
- *	NEEDS_RESET)
- * @inject_token: the id to return again for %VIRTBLK_INJECT_DUPID_NEXT
- * @id_err: fault injection: the next GET_ID taken off the ring completes
- *	with VIRTIO_BLK_S_IOERR, as from a device that failed it
  * @done: requests taken off the ring since the queue was set up; unlike
  *	@stats never reset by users, so recovery can judge progress by it
  * @stats: counters
@@ -171,16 +149,12 @@ struct virtblk_dev;
  * @qid: virtqueue index (constant)
  * @poll: polled queue without interrupts (constant)
  * @name: virtqueue name (constant)
+ * @inj: fault injection (inject.h), only in builds with VBP_INJECT=1
  */
 struct virtblk_vq {
 	spinlock_t lock;	/* see above: vq, stopped, stats, rq states */
 	struct virtqueue *vq;
 	bool stopped;
-	u8 stall;
-	u8 inject_id;
-	bool bad_hdr;
-	bool id_err;
-	void *inject_token;
 	u64 done;
 	struct virtblk_vq_stats stats;
 	struct virtblk_dev *vblk;
@@ -188,6 +162,9 @@ struct virtblk_vq {
 	u16 qid;
 	bool poll;
 	char name[VIRTBLK_VQ_NAME_LEN];
+#if VIRTBLK_INJECT
+	struct virtblk_vq_inject inj;
+#endif
 } ____cacheline_aligned_in_smp;
 
 /**
@@ -200,26 +177,22 @@ struct virtblk_vq {
  * @vqs: per-virtqueue state, virtblk_qmap_total(@split) entries (constant)
  * @vqs_live: the virtqueues exist; changed only by probe, remove,
  *	      freeze/restore and reset_work, which never run concurrently
+ * @poll_irq: the poll queues of the current virtqueues have an interrupt
+ *	      vector (see poll_queue_irq); set with @vqs_live, same rules
  * @wce: cache mode last written through sysfs (-1: never), restored after
  *	 a reset; READ_ONCE/WRITE_ONCE
  * @index: ida index giving the disk name and minor (constant)
  * @config_work: handles config-change interrupts (capacity, NEEDS_RESET)
  * @reset_work: recovery, see recovery.c
- * @state_lock: protects @reset_blocked, @dead and the counters below
+ * @state_lock: protects @reset_blocked, @dead and @stats
  * @reset_blocked: no reset may be scheduled (freeze or removal)
  * @dead: recovery gave up; every request fails
- * @timeouts: requests that hit io_timeout
- * @resets: device resets performed
- * @requeues: requests requeued by resets
- * @failed: requests failed by resets (retries exhausted or disk dead)
+ * @stats: recovery counters
  * @stalled_resets: consecutive resets that took back stuck requests with
  *		    no completion since the previous reset; reset_work only
  * @last_done: completion count when the last reset finished; reset_work only
- * @gone: fault injection: the device reads as removed (status all-ones)
- * @fail_init: fault injection: the next virtblk_start_vqs() fails
- * @reset_delay_ms: fault injection: reset_work waits this long before it
- *	resets the device; READ_ONCE/WRITE_ONCE
  * @dbg: debugfs directory of this disk
+ * @inj: fault injection (inject.h), only in builds with VBP_INJECT=1
  */
 struct virtblk_dev {
 	struct virtio_device *vdev;
@@ -229,31 +202,41 @@ struct virtblk_dev {
 	struct virtblk_qsplit split;
 	struct virtblk_vq *vqs;
 	bool vqs_live;
+	bool poll_irq;
 	s8 wce;
 	int index;
 	struct work_struct config_work;
 	struct work_struct reset_work;
 
-	spinlock_t state_lock;	/* reset_blocked, dead, counters */
+	spinlock_t state_lock;	/* reset_blocked, dead, stats */
 	bool reset_blocked;
 	bool dead;
-	u64 timeouts;
-	u64 resets;
-	u64 requeues;
-	u64 failed;
+	struct virtblk_dev_stats stats;
 
 	unsigned int stalled_resets;
 	u64 last_done;
-	bool gone;
-	bool fail_init;
-	unsigned int reset_delay_ms;
 	struct dentry *dbg;
+#if VIRTBLK_INJECT
+	struct virtblk_dev_inject inj;
+#endif
 };
 
 /* main.c */
 
-/* io_timeout module parameter, in seconds; 0 disables timeout handling. */
-extern unsigned int virtblk_io_timeout;
+/*
+ * Module parameters, defined by the table in main.c; READ_ONCE() them.
+ * io_timeout is in seconds, 0 disables timeout handling.
+ */
+extern unsigned int virtblk_param_num_request_queues;
+extern unsigned int virtblk_param_poll_queues;
+extern unsigned int virtblk_param_queue_depth;
+extern unsigned int virtblk_param_io_timeout;
+extern unsigned int virtblk_param_poll_queue_irq;
+
+/* Values of poll_queue_irq. */
+#define VIRTBLK_POLL_IRQ_OFF	0	/* poll queues get no vector */
+#define VIRTBLK_POLL_IRQ_ON	1	/* always a vector, suppressed */
+#define VIRTBLK_POLL_IRQ_AUTO	2	/* a vector if MSI-X has enough */
 /* Workqueue for config and reset work. */
 extern struct workqueue_struct *virtblk_wq;
 
@@ -317,6 +300,21 @@ extern const struct blk_mq_ops virtblk_mq_ops;
 void virtblk_vq_done(struct virtqueue *vq);
 
 /**
+ * virtblk_poll_vq_irq() - virtqueue callback of poll queues with a vector
+ * @vq: the poll queue whose vector fired
+ *
+ * Used-buffer notifications of poll queues stay disabled, so this runs
+ * only when the device notifies anyway (the first completion after a
+ * queue starts, the used index passing 0 again, a device that ignores the
+ * hint, a vector shared with other queues).  Counts the interrupt in
+ * the queue's "interrupts" counter under its lock and leaves the used
+ * buffers to the poll handler: each request on a poll queue has a
+ * poller, and polled bios must not be freed in interrupt context (6.1).
+ * Never re-enables notifications.
+ */
+void virtblk_poll_vq_irq(struct virtqueue *vq);
+
+/**
  * virtblk_req_release() - undo request preparation
  * @rq: a request that is not on any virtqueue
  *
@@ -324,13 +322,6 @@ void virtblk_vq_done(struct virtqueue *vq);
  * that was only partly prepared.
  */
 void virtblk_req_release(struct request *rq);
-
-/**
- * virtblk_end_rq() - finish a request that is not on any virtqueue
- * @rq: the request, already released with virtblk_req_release()
- * @status: block status to end it with
- */
-void virtblk_end_rq(struct request *rq, blk_status_t status);
 
 /**
  * virtblk_drain_vq() - empty a virtqueue of a reset device and detach it
@@ -377,7 +368,7 @@ bool virtblk_schedule_reset(struct virtblk_dev *vblk, const char *why);
  * forever for the status to become 0.
  *
  * Return: true if the device status reads all-ones (or the "gone"
- * injection is set).
+ * fault is injected).
  */
 bool virtblk_device_gone(struct virtblk_dev *vblk);
 
@@ -452,30 +443,11 @@ void virtblk_debugfs_add(struct virtblk_dev *vblk);
  * @vblk: the device
  */
 void virtblk_debugfs_remove(struct virtblk_dev *vblk);
-/**
- * virtblk_debugfs_override_cfg() - apply config_override to limits input
- * @vdev: the device being probed (named in the log)
- * @cfg: values read from the device; seg_max, size_max and the zoned
- *	model may be replaced
- */
-void virtblk_debugfs_override_cfg(struct virtio_device *vdev,
-				  struct virtblk_cfg *cfg);
-/**
- * virtblk_debugfs_override_queues() - apply config_override to num_queues
- * @vdev: the device being probed (named in the log)
- * @num_queues: queues the device offers; may be replaced
- */
-void virtblk_debugfs_override_queues(struct virtio_device *vdev,
-				     u16 *num_queues);
 #else
 static inline void virtblk_debugfs_init(void) { }
 static inline void virtblk_debugfs_exit(void) { }
 static inline void virtblk_debugfs_add(struct virtblk_dev *vblk) { }
 static inline void virtblk_debugfs_remove(struct virtblk_dev *vblk) { }
-static inline void virtblk_debugfs_override_cfg(struct virtio_device *vdev,
-						struct virtblk_cfg *cfg) { }
-static inline void virtblk_debugfs_override_queues(struct virtio_device *vdev,
-						   u16 *num_queues) { }
 #endif
 
 /**

@@ -229,9 +229,10 @@ static const struct limits_case limits_cases[] = {
 	  .max_segment_size = 65536 },
 	{ "size_max-ignored-without-feature", { NODMA, .size_max = 1 },
 	  PAGE_4K, 0, 0 },
+	/* 0 (qemu-storage-daemon): no limit, reported as adjusted */
+	{ "size_max-0", { NODMA, SIZE(0) }, PAGE_4K, 0,
+	  VIRTBLK_CLAMP_SIZE_MAX },
 	/* below a page: the device is refused, not given larger segments */
-	{ "size_max-0", { NODMA, SIZE(0) }, PAGE_4K, -EINVAL,
-	  .why = "size_max" },
 	{ "size_max-512", { NODMA, SIZE(512) }, PAGE_4K, -EINVAL,
 	  .why = "size_max" },
 	{ "size_max-4095", { NODMA, SIZE(4095) }, PAGE_4K, -EINVAL,
