@@ -13,6 +13,10 @@ each figure is the median of the runs, with the min-max range beside it.
 The cpuidle configurations and their baselines also measure the host CPU
 time of the QEMU process over a stretch of guest idle (--idle-secs).
 
+The *-iothread and *-qsd configurations serve the same disk from a QEMU
+IOThread with polling or from qemu-storage-daemon over vhost-user-blk
+(Config.host); kick/IO is our driver's kicks counter per I/O.
+
 Quick default: QD1 4k randread only, 3 runs of 3 s, configurations
 stock/ours irq+poll, ours-irq+idle and nvme irq+poll.  --full: every
 configuration and workload, 10 s per job.
@@ -40,6 +44,9 @@ sys.path.insert(0, os.path.join(HERE, "vm"))
 import build  # noqa: E402
 import vm  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, "profile"))
+import costprofile  # noqa: E402
+
 IRQ = "--ioengine=io_uring"
 POLL = "--ioengine=io_uring --hipri=1"
 
@@ -52,7 +59,9 @@ class Config:
     emulated NVMe controller); params: the driver module's parameters;
     engine: fio engine options; cpuidle: cpuidle_haltpoll_io parameters,
     None when the module is not loaded; base: the configuration without
-    the cpuidle module (for the idle host CPU ratio).
+    the cpuidle module (for the idle host CPU ratio); host: what serves
+    the virtio-blk disk (HOSTS): QEMU's main loop, an IOThread with
+    adaptive polling, or qemu-storage-daemon over vhost-user-blk.
     """
     name: str
     driver: str
@@ -61,6 +70,34 @@ class Config:
     cpuidle: str = None
     base: str = None
     quick: bool = False
+    host: str = "qemu"
+
+
+# Host set-ups of the virtio-blk disk (Config.host).  The IOThread polls
+# up to 2 ms and halves its window after a longer wait instead of
+# dropping it: under TCG a guest takes longer than QEMU's default 32 us
+# window between requests, and that window would never catch one
+# (tests/driver/140-iothread-kicks measures the same set-up).
+IOTHREAD_POLL_NS = 2000000
+HOSTS = {
+    "qemu": "QEMU main loop",
+    "iothread": "IOThread, poll-max-ns=%d, poll-shrink=2" % IOTHREAD_POLL_NS,
+    "qsd": "qemu-storage-daemon vhost-user-blk",
+}
+
+
+def host_disk(disk, host):
+    """disk as served by host (a HOSTS key)."""
+    if host == "iothread":
+        # aio=io_uring: with the thread pool every completion ends the
+        # polling phase (tests/vm/vm.py, Disk.aio)
+        return dataclasses.replace(
+            disk, iothread="io0", iothread_poll_max_ns=IOTHREAD_POLL_NS,
+            iothread_poll_shrink=2,
+            aio="io_uring" if disk.backend == "file" else disk.aio)
+    if host == "qsd":
+        return dataclasses.replace(disk, host="qsd")
+    return disk
 
 
 CONFIGS = [
@@ -76,6 +113,12 @@ CONFIGS = [
            base="stock-irq"),
     Config("nvme-irq", "nvme", "", IRQ, quick=True),
     Config("nvme-poll", "nvme", "poll_queues=1", POLL, quick=True),
+    # other hosts of the same disk: not in the quick set (four more boots
+    # per run; run them with --full or --configs)
+    Config("stock-irq-iothread", "stock", "", IRQ, host="iothread"),
+    Config("ours-irq-iothread", "ours", "", IRQ, host="iothread"),
+    Config("stock-irq-qsd", "stock", "", IRQ, host="qsd"),
+    Config("ours-irq-qsd", "ours", "", IRQ, host="qsd"),
 ]
 
 # Ratios printed for each pair present in a run: (numerator, denominator).
@@ -90,6 +133,12 @@ PAIRS = [
     ("ours-irq+idle", "stock-poll"),
     ("ours-poll", "nvme-poll"),
     ("ours-irq", "nvme-irq"),
+    ("ours-irq-iothread", "stock-irq-iothread"),
+    ("ours-irq-qsd", "stock-irq-qsd"),
+    ("ours-irq-iothread", "ours-irq"),
+    ("ours-irq-qsd", "ours-irq"),
+    ("stock-irq-iothread", "stock-irq"),
+    ("stock-irq-qsd", "stock-irq"),
 ]
 
 # Workloads: name, fio options.  QD1 jobs carry the latency figures.
@@ -117,6 +166,7 @@ CUR=/sys/devices/system/cpu/cpuidle/current_driver
 D=/sys/kernel/debug/cpuidle_haltpoll_io
 echo "cpuidle_driver=$(cat $CUR 2>/dev/null || echo none)" >> $VBP_OUT/counters.txt
 vbp_wait_dev $DEV 20
+disk=${DEV#/dev/}
 if [ "${DEV#/dev/vd}" != "$DEV" ]; then
 	vdev=$(basename "$(readlink -f /sys/block/${DEV#/dev/}/device)")
 	IRQPAT="$vdev-"
@@ -141,6 +191,7 @@ fio --name=warmup --filename=$DEV --direct=1 --time_based --runtime=1 \
 for w in $WORKLOADS; do
 	eval "opts=\$W_$(echo $w | tr - _)"
 	idle_reset
+	[ -d "$VBP_DBG/$disk" ] && vbp_stats_reset "$disk"
 	i0=$(vbp_irqs "$IRQPAT"); c0=$(vbp_cpu_busy)
 	vbp_mark $w-start
 	fio --output-format=json --output=$VBP_OUT/fio-$w.json --name=$w \
@@ -151,7 +202,9 @@ for w in $WORKLOADS; do
 	vbp_mark $w-end
 	i1=$(vbp_irqs "$IRQPAT"); c1=$(vbp_cpu_busy)
 	idle_save $w
-	echo "$w irqs=$((i1 - i0)) busy_ticks=$((c1 - c0))" >> $VBP_OUT/counters.txt
+	kicks=
+	[ -d "$VBP_DBG/$disk" ] && kicks=" kicks=$(vbp_stat "$disk" kicks)"
+	echo "$w irqs=$((i1 - i0)) busy_ticks=$((c1 - c0))$kicks" >> $VBP_OUT/counters.txt
 done
 if [ "$IDLE_SECS" -gt 0 ]; then
 	# Guest idle: nothing but this shell sleeping; the host samples the
@@ -220,11 +273,13 @@ def guest_files(kernel, cfg):
     if cfg.driver == "ours" or cfg.cpuidle is not None:
         # Our virtio_blk feeds I/O hints to vbp_hints.ko and needs it
         # loaded first; the cpuidle module needs it too.
-        files["vbp_hints.ko"] = build.module(kernel, "vbp_hints")
+        files["vbp_hints.ko"] = build.module(kernel, "vbp_hints",
+                                             shipped=True)
         load.append('/usr/sbin/insmod /in/vbp_hints.ko || '
                     'fail "insmod vbp_hints"')
     if cfg.driver == "ours":
-        files["virtio_blk.ko"] = build.module(kernel, "virtio_blk")
+        files["virtio_blk.ko"] = build.module(kernel, "virtio_blk",
+                                             shipped=True)
         load.append("vbp_load ours %s" % cfg.params)
     elif cfg.driver == "stock":
         load.append("vbp_load stock %s" % cfg.params)
@@ -242,7 +297,7 @@ def guest_files(kernel, cfg):
         raise vm.HarnessError("unknown driver %r" % cfg.driver)
     if cfg.cpuidle is not None:
         files["cpuidle_haltpoll_io.ko"] = build.module(
-            kernel, "cpuidle_haltpoll_io")
+            kernel, "cpuidle_haltpoll_io", shipped=True)
         load.append('/usr/sbin/insmod /in/cpuidle_haltpoll_io.ko %s || '
                     'fail "insmod cpuidle_haltpoll_io"' % cfg.cpuidle)
         load.append('[ "$(cat /sys/devices/system/cpu/cpuidle/'
@@ -272,6 +327,7 @@ def run_one(kernel, cfg, workloads, runtime, idle_secs, outdir, disk):
     for w, opts in wl:
         env["W_" + w.replace("-", "_")] = opts
     files, load = guest_files(kernel, cfg)
+    disk = host_disk(disk, cfg.host)
     if cfg.driver == "nvme":
         disk = dataclasses.replace(disk, model="nvme", serial="vbp0",
                                    packed=None, num_queues=None)
@@ -317,6 +373,9 @@ def run_one(kernel, cfg, workloads, runtime, idle_secs, outdir, disk):
             "clat_p99_us": cpct.get("99.000000", 0) / 1000,
             "cdf": {k: x / 1000 for k, x in pct.items()},
             "irq_per_io": int(c.get("irqs", 0)) / ios if ios else None,
+            # our driver's kicks counter (debugfs); None for the others
+            "kicks_per_io": int(c["kicks"]) / ios
+            if ios and "kicks" in c else None,
             "guest_cpu_us_per_io": (int(c.get("busy_ticks", 0)) * 1e6 /
                                     hz / ios) if ios else None,
             "host_cpu_us_per_io": host * 1e6 / ios
@@ -351,7 +410,8 @@ def med(vals):
 
 FIGS = [("p50_us", "p50 µs", 1), ("p99_us", "p99 µs", 1),
         ("p999_us", "p99.9 µs", 1), ("iops", "IOPS", 0),
-        ("irq_per_io", "irq/IO", 2), ("guest_cpu_us_per_io", "guest CPU µs/IO", 1),
+        ("irq_per_io", "irq/IO", 2), ("kicks_per_io", "kick/IO", 2),
+        ("guest_cpu_us_per_io", "guest CPU µs/IO", 1),
         ("host_cpu_us_per_io", "host CPU µs/IO", 1)]
 
 
@@ -364,7 +424,7 @@ def fmt(m, nd):
 
 
 def wl_med(runs, w, f):
-    return med([r["workloads"][w][f] for r in runs])
+    return med([r["workloads"][w].get(f) for r in runs])
 
 
 def idle_med(runs, f="host_cpu_s_norm"):
@@ -382,6 +442,8 @@ def describe_config(c):
         what += " " + c.params
     if c.driver == "nvme":
         what += " on -device nvme"
+    elif c.host != "qemu":
+        what += " on " + HOSTS[c.host]
     what += ", fio " + c.engine.replace("--ioengine=", "")
     if c.cpuidle is not None:
         what += ", cpuidle_haltpoll_io" + (" " + c.cpuidle if c.cpuidle
@@ -665,6 +727,7 @@ def report(results, meta, configs, outdir):
                  configs, meta, outdir)
     if pngs:
         summary += "\nPlots: " + ", ".join(pngs) + "\n"
+    summary += costprofile.summary_md(meta.get("cost"))
     if meta["failures"]:
         summary += ("\nFailed runs (left out): " +
                     ", ".join(meta["failures"]) + "\n")
@@ -719,6 +782,8 @@ def main():
                    "\n(default: all with --full, else " +
                    ", ".join(QUICK_WORKLOADS) + ")")
     p.add_argument("--out", help="results directory")
+    p.add_argument("--no-cost", action="store_true",
+                   help="skip the cost profile pass (tests/profile)")
     p.add_argument("--replot", metavar="DIR",
                    help="only rewrite DIR's summary.md and plots from its "
                    "results.json")
@@ -761,7 +826,7 @@ def main():
         accel = vm.accel_choice()
         if any(c.driver == "ours" or c.cpuidle is not None for c in configs):
             for k in kernels:
-                build.modules(k)
+                build.modules(k, shipped=True)
     except (vm.HarnessError, build.BuildError) as e:
         log("error: %s" % e)
         return 2
@@ -849,6 +914,14 @@ def main():
             "configs": {c.name: dataclasses.asdict(c) for c in configs},
             "workloads": workloads, "failures": failures,
             "kernels": {k.series: k.release for k in kernels}}
+    if not a.no_cost:
+        # the profile's disk: 1 GiB of the run's backend and ring, on
+        # each configuration's host
+        meta["cost"] = costprofile.bench_pass(
+            kernels, configs, outdir, log,
+            disk_for=lambda c: host_disk(vm.Disk(
+                backend=disk0.backend, size="1G", packed=disk0.packed),
+                c.host))
     summary = report(results, meta, configs, outdir)
     print(summary)
     log("summary: %s/summary.md (%s)" % (outdir, hms(time.time() - t0)))

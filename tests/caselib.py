@@ -13,7 +13,11 @@ import vm
 
 ROOT = vm.ROOT
 REGISTRY = []
+# The kernel matrix, defined here only: the release kernels every suite
+# runs on, and with the debug kernel (KASAN, lockdep) the full matrix,
+# the default "kernels:" of a scenario (tests/scenario.py).
 KERNELS = ("6.1", "6.12")
+MATRIX = KERNELS + ("debug",)
 
 
 class Fail(Exception):
@@ -33,12 +37,14 @@ class Case:
     fn: object
     quick: bool
     group: str
+    optin: str = None
 
 
-def case(name, quick=False, group="misc"):
-    """Register fn as a test case."""
+def case(name, quick=False, group="misc", optin=None):
+    """Register fn as a test case.  optin: why the case is left out of a
+    plain make check; it then runs only when --only names it."""
     def deco(fn):
-        REGISTRY.append(Case(name, fn, quick, group))
+        REGISTRY.append(Case(name, fn, quick, group, optin))
         return fn
     return deco
 
@@ -117,6 +123,19 @@ def fio_job(result, name):
     return data["jobs"][0]
 
 
+def check_all(conds):
+    """Fail with every unmet condition of [(ok, message), ...] at once."""
+    bad = [msg for ok, msg in conds if not ok]
+    check(not bad, "; ".join(bad))
+
+
+def check_pattern(r, name="verify"):
+    """The guest's fault_pattern verify NAME (tests/lib/faults.sh) read
+    the whole 16 MiB pattern back."""
+    got = fio_job(r, name)["read"]["io_bytes"]
+    check(got >= 16 << 20, "pattern check %s read only %d bytes" % (name, got))
+
+
 def results(r):
     """The guest's vbp_result KEY VALUE lines (/out/results.txt) as a
     dict of strings."""
@@ -168,21 +187,10 @@ def run(cmd, **kw):
     return r
 
 
-# Guest side of a QMP block_resize check: waits for /dev/vda to reach
-# 96 MiB after telling the host it is ready; EXTRA runs afterwards.
-RESIZE_SCRIPT = r'''
-vbp_wait_dev /dev/vda
-s0=$(cat /sys/block/vda/size)
-echo ready > /out/ready
-n=0
-while [ "$(cat /sys/block/vda/size)" = "$s0" ]; do
-	n=$((n + 1)); [ $n -gt 600 ] && fail "size never changed from $s0"
-	sleep 0.1
-done
-s1=$(cat /sys/block/vda/size)
-echo "resized $s0 -> $s1"
-[ "$s1" = $((96 * 2048)) ] || fail "unexpected size $s1"
-'''
+# Guest side of a QMP block_resize check (tests/lib/driver.sh): waits for
+# /dev/vda to reach 96 MiB after telling the host it is ready.
+with open(os.path.join(ROOT, "tests", "lib", "driver.sh")) as _f:
+    RESIZE_SCRIPT = _f.read() + "resize_wait_96m\n"
 
 
 def resize_when_ready(v):

@@ -2,9 +2,14 @@
 """Self-tests of the VM harness: it boots, it runs scripts, and it fails
 runs it must fail (guest error, kernel WARN/panic, timeout)."""
 
+import os
+import re
+import time
+
 import build
 from caselib import (KERNELS, RESIZE_SCRIPT, case, check,
                      resize_when_ready)
+import vm
 from vm import Disk
 
 
@@ -62,19 +67,116 @@ def selftest_panic(ctx):
     r = ctx.vm("6.12", "echo c > /proc/sysrq-trigger\nsleep 30\n",
                timeout=120)
     check(not r.ok, "a kernel panic did not fail the run")
-    check(r.reason != "timeout after 120s", "panic was only caught by timeout")
+    check(not r.reason.startswith("timeout"),
+          "panic was only caught by the timeout: %s" % r.reason)
     check(any("Kernel panic" in ln or "Oops" in ln for ln in r.bad_lines),
           "panic line not shown: %s" % r.bad_lines)
 
 
 @case("harness/selftest/timeout-fails-run", group="harness")
 def selftest_timeout(ctx):
-    r = ctx.vm("6.12", "sleep 600\n", timeout=40)
-    check(not r.ok and r.reason.startswith("timeout"),
+    r = ctx.vm("6.12", "sleep 600\n", timeout=20)
+    check(not r.ok and r.reason.startswith("timeout: no guest output"),
           "a hung guest was not stopped by the timeout: %s" % r.reason)
+    check(r.elapsed < 600, "the guest was not stopped early: %.0fs"
+          % r.elapsed)
+
+
+# The timeout counts silence: a slow guest that still prints is not hung.
+# This one prints every 3 s for twice its (scaled) timeout and must pass.
+@case("harness/selftest/progress-is-not-a-hang", group="harness")
+def selftest_progress(ctx):
+    limit = 15 * vm.speed_factor()
+    steps = int(2 * limit / 3) + 1
+    r = ctx.vm_ok("6.12", "for i in $(seq %d); do echo step $i; sleep 3; "
+                  "done\n" % steps, timeout=15)
+    check(r.elapsed > limit, "the guest ran only %.0fs, not past its %.0fs "
+          "timeout" % (r.elapsed, limit))
+
+
+# ... up to a hard cap: a guest that prints for ever is stopped.  The
+# timeout must outlast the quietest stretch of a boot on a loaded host
+# (CI once saw more than 5 s of silence there, and another time a boot
+# slow enough to leave the guest little of a 45 s cap to print in); the
+# guest then prints every second, so only the cap can stop it.
+@case("harness/selftest/hard-cap-stops-chatty-guest", group="harness")
+def selftest_hard_cap(ctx):
+    r = ctx.vm("6.12", "while :; do echo still here; sleep 1; done\n",
+               timeout=30)
+    check(not r.ok and r.reason.startswith("timeout: still running after "
+                                           "the hard cap"),
+          "a chatty endless guest was not stopped by the hard cap: %s"
+          % r.reason)
+    lines = r.read("guest.log", "").count("still here")
+    check(lines >= 5, "the guest printed %d lines before the cap stopped "
+          "it: %s" % (lines, r.reason))
+    ctx.note("%d lines, then %s" % (lines, r.reason))
 
 
 @case("harness/qmp-block-resize", quick=True, group="harness")
 def qmp_resize(ctx):
     ctx.vm_ok("6.12", RESIZE_SCRIPT, driver="stock",
               disks=[Disk(size="64M")], during=resize_when_ready)
+
+
+QSD_SCRIPT = r'''
+vbp_wait_dev /dev/vda
+test "$(cat /sys/block/vda/size)" = 65536 || fail "vda is not 32M"
+dd if=/dev/zero of=/dev/vda bs=64k count=16 oflag=direct 2>/dev/null ||
+	fail "write to the vhost-user-blk disk"
+dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null ||
+	fail "read from the vhost-user-blk disk"
+echo qsd-disk-ok
+: > /out/step-restart
+sync
+# the host restarts the daemon and its hook returns; the new daemon
+# must outlive the hook's thread
+sleep 4
+'''
+
+
+@case("harness/qsd-daemon", quick=True, group="harness")
+def qsd_daemon(ctx):
+    """Disk(host="qsd"): a qemu-storage-daemon per disk, running while
+    the guest does, gone after; the guest sees a working disk."""
+    seen = {}
+
+    def during(v):
+        d = v.daemons[1]
+        seen["running"] = d.running
+        seen["socket"] = d.socket
+        seen["none"] = v.daemons[0] is None
+        step = os.path.join(v.outdir, "out", "step-restart")
+        deadline = time.time() + v.timeout
+        while not os.path.exists(step) and time.time() < deadline:
+            time.sleep(0.1)
+        seen["stop_rc"] = d.stop()
+        d.start()
+
+    try:
+        Disk.parse("host=qsd,serial=x")
+        check(False, "a qsd disk with a serial was accepted")
+    except vm.HarnessError:
+        pass
+    k = ctx.kernel("6.12")
+    v = vm.VM(k, "vbp_load_stock\n" + QSD_SCRIPT.replace("vda", "vdb"),
+              disks=[Disk(size="16M"),
+                     Disk(size="32M", host="qsd", reconnect=1)],
+              outdir=ctx.dir + "/vm", timeout=120, during=during)
+    r = v.run()
+    check(r.ok, r.summary())
+    check("qsd-disk-ok" in r.read("guest.log", ""), "guest check missing")
+    check(seen.get("running") and seen.get("none"),
+          "daemons during the run: %s" % seen)
+    d = v.daemons[1]
+    check(not d.running, "the daemon outlived QEMU")
+    cmd = open(r.outdir + "/qemu.cmd").read()
+    check("memory-backend-memfd" in cmd and "share=on" in cmd and
+          "vhost-user-blk-pci" in cmd, "QEMU command line: %s" % cmd)
+    log = open(d.log).read()
+    exits = re.findall(r"^--- exit (\S+)", log, re.M)
+    check(log.count("--- start") == 2 and exits == ["-9", "0"],
+          "daemon killed (SIGKILL), restarted from the hook's thread, "
+          "then stopped with SIGTERM: log says %s" % log)
+    ctx.note("qsd served %s; killed, restarted from the during hook, "
+             "alive until the end; log %s" % (seen["socket"], d.log))

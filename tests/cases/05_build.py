@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import tempfile
 
-from caselib import ROOT, Fail, case, check, run
+from caselib import KERNELS, ROOT, Fail, case, check, run
 import vm
 
 
@@ -117,7 +117,7 @@ def _dkms(series):
     return fn
 
 
-for _k in ("6.1", "6.12"):
+for _k in KERNELS:
     case("build/dkms/" + _k, group="build")(_dkms(_k))
 
 

@@ -16,13 +16,13 @@ case).
 import json
 import os
 
-from caselib import Fail, ROOT, case, module_files
+from caselib import MATRIX, Fail, ROOT, case, module_files
 import vm
 
 TOOL = os.path.join(ROOT, "tools", "vblkstat")
 
 GUEST = r'''
-cp /in/vblkstat /tmp/vblkstat && chmod 755 /tmp/vblkstat || fail "copy vblkstat"
+cp /in/vblkstat /in/vblkstat.awk /tmp/ && chmod 755 /tmp/vblkstat || fail "copy vblkstat"
 V="sh /tmp/vblkstat"
 C=/sys/kernel/debug/cpuidle_haltpoll_io
 L=/sys/kernel/security/lockdown
@@ -71,6 +71,7 @@ def _guest(series):
     def fn(ctx):
         k = ctx.kernel(series)
         files = dict(module_files(k), vblkstat=TOOL)
+        files["vblkstat.awk"] = TOOL + ".awk"
         r = ctx.vm_ok(k, GUEST, files=files, timeout=300,
                       disks=[vm.Disk(size="16M")])
         rc = dict(ln.split("=", 1) for ln in
@@ -148,5 +149,5 @@ def _guest(series):
     return fn
 
 
-for _k in ("6.1", "6.12", "debug"):
+for _k in MATRIX:
     case("package/vblkstat/lockdown/" + _k, group="package")(_guest(_k))

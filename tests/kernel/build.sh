@@ -19,7 +19,7 @@
 # Cache: ${XDG_CACHE_HOME:-~/.cache}/virtio-blk-poll/kernel-<srcver>-<hash>/
 #   <srcver>  linux-source-6.12 package version (~ and : made _)
 #   <hash>    sha256 of debug.config + this script + verify-config.py
-# holding bzImage, config, release, lib/modules/<release>/ (modules
+# holding bzImage, config, release, build-seconds, lib/modules/<release>/ (modules
 # installed, modules.dep) and build/ (the built tree, usable as KDIR for
 # external modules).  A ".complete" stamp marks a finished build; an
 # interrupted build resumes where it stopped.  "<dir>.lock" (flock)
@@ -55,7 +55,9 @@ case "${1:-}" in
 --check) [ -e "$dir/.complete" ]; exit ;;
 --prune)
 	for old in "$cache_root"/kernel-*; do
-		[ -d "$old" ] && [ "$old" != "$dir" ] || continue
+		if [ ! -d "$old" ] || [ "$old" = "$dir" ]; then
+			continue
+		fi
 		(
 			exec 8>"$old.lock"
 			flock -n 8 || { log "in use, kept: $old"; exit 0; }
@@ -93,6 +95,7 @@ if [ ! -e "$dir/.extracted" ]; then
 	mv "$dir/extract"/linux-source-* "$kdir"
 	rmdir "$dir/extract"
 	touch "$dir/.extracted"
+	log "extracted in $(elapsed)"
 fi
 
 # 2. config
@@ -128,13 +131,15 @@ fi
 
 # 4. install
 log "installing modules"
-rm -rf "$dir/lib"
+rm -rf "${dir:?}/lib"
 make -s -C "$kdir" modules_install INSTALL_MOD_PATH="$dir" >>"$dir/build.log" 2>&1 ||
 	die "modules_install failed (log $dir/build.log)"
 [ -e "$dir/lib/modules/$release/modules.dep" ] || die "no modules.dep after modules_install"
 cp "$kdir/arch/x86/boot/bzImage" "$dir/bzImage"
 cp "$kdir/.config" "$dir/config"
 echo "$release" >"$dir/release"
+# how long this (possibly resumed) build took, for make check's report
+echo "$(($(date +%s) - t0))" >"$dir/build-seconds"
 touch "$dir/.complete"
 log "done in $(elapsed): $dir"
 echo "$dir"

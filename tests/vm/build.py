@@ -23,17 +23,22 @@ BUILD = os.path.join(ROOT, ".build")
 _lock = threading.Lock()
 _done = {}
 
+# Every module the tests build carries the debugfs fault injection and
+# fails on a compiler warning (see the top-level Makefile).  Only the DKMS
+# and package cases build without them, through DKMS, as users do.
+TEST_FLAGS = ["VBP_INJECT=1", "VBP_WERROR=1"]
+
 
 class BuildError(Exception):
     pass
 
 
-def srcdir(release):
-    return os.path.join(BUILD, release, "src")
+def srcdir(release, shipped=False):
+    return os.path.join(BUILD, release, "src-shipped" if shipped else "src")
 
 
-def sync_tree(release):
-    dst = srcdir(release)
+def sync_tree(release, shipped=False):
+    dst = srcdir(release, shipped)
     os.makedirs(dst, exist_ok=True)
     subprocess.run(["rsync", "-a", "--delete",
                     "--exclude=/.git", "--exclude=/.build",
@@ -87,17 +92,17 @@ def _snapshot(release, tree):
     return snap
 
 
-def _once(kernel, what, log_name, subdir, commands):
-    """Build once per process: under the kernel's tree lock, sync the copy,
-    run commands(copy) into log_name, and return this process's snapshot
-    of copy/subdir."""
+def _once(kernel, what, log_name, subdir, commands, shipped=False):
+    """Build once per process: under the kernel's tree lock, sync the copy
+    (a second copy for the shipped build), run commands(copy) into
+    log_name, and return this process's snapshot of copy/subdir."""
     key = (kernel.release, what)
     with _lock:
         if key not in _done:
             print("  BUILD   %s for %s" % (what, kernel.release),
                   file=sys.stderr, flush=True)
             with tree_lock(kernel.release):
-                dst = sync_tree(kernel.release)
+                dst = sync_tree(kernel.release, shipped)
                 _run_logged(kernel.release, log_name, what, commands(dst))
                 _done[key] = _snapshot(kernel.release,
                                        os.path.join(dst, subdir))
@@ -108,17 +113,25 @@ def _jobs():
     return "-j%d" % (os.cpu_count() or 1)
 
 
-def modules(kernel):
+def modules(kernel, shipped=False):
     """Build our modules for kernel once per process; return a directory
-    holding this process's copy of them (same layout as the tree)."""
+    holding this process's copy of them (same layout as the tree).
+
+    shipped=True builds them as users get them (no TEST_FLAGS: no fault
+    injection), in a copy of its own; make bench measures that build."""
+    if shipped:
+        return _once(kernel, "shipped modules", "build-shipped.log", "",
+                     lambda dst: [["make", "-C", dst,
+                                   "KDIR=" + kernel.headers, _jobs()]],
+                     shipped=True)
     return _once(kernel, "modules", "build.log", "",
                  lambda dst: [["make", "-C", dst, "KDIR=" + kernel.headers,
-                               _jobs()]])
+                               _jobs()] + TEST_FLAGS])
 
 
-def module(kernel, name):
+def module(kernel, name, shipped=False):
     """Path of built module name (e.g. "virtio_blk") for kernel."""
-    dst = modules(kernel)
+    dst = modules(kernel, shipped)
     for sub in ("virtio_blk", "cpuidle", "tests/modules", "tests/kunit"):
         p = os.path.join(dst, sub, name + ".ko")
         if os.path.exists(p):
@@ -133,7 +146,7 @@ def test_modules(kernel):
     return _once(kernel, "test modules", "testmods.log", "tests/modules",
                  lambda dst: [["make", "-C", kernel.headers,
                                "M=" + os.path.join(dst, "tests", "modules"),
-                               "modules"]])
+                               "modules"] + TEST_FLAGS])
 
 
 def kunit_modules(kernel):
@@ -148,7 +161,8 @@ def kunit_modules(kernel):
                                "configure"],
                               ["make", "-C", kernel.headers,
                                "M=" + os.path.join(dst, "tests", "kunit"),
-                               "VBP_ROOT=" + dst, _jobs(), "modules"]])
+                               "VBP_ROOT=" + dst, _jobs(), "modules"]
+                              + TEST_FLAGS])
     return {name[:-3]: os.path.join(snap, name)
             for name in sorted(os.listdir(snap))
             if name.endswith("_kunit.ko")}

@@ -42,6 +42,8 @@ def ensure_built():
     """Build the kernel if needed (progress on stderr); return its dir."""
     if "dir" in _cache:
         return _cache["dir"]
+    if "error" in _cache:       # one failed build per run is enough
+        raise vm.HarnessError(_cache["error"])
     if os.environ.get("VBP_DEBUG_KERNEL_BUILD") == "0" and not is_built():
         raise vm.HarnessError(
             "debug kernel not built and VBP_DEBUG_KERNEL_BUILD=0; "
@@ -49,9 +51,10 @@ def ensure_built():
     r = subprocess.run([BUILD_SH], stdout=subprocess.PIPE, text=True)
     lines = r.stdout.strip().splitlines()
     if r.returncode != 0 or not lines:
-        raise vm.HarnessError("debug kernel build failed (rc=%d); see the "
-                              "messages above and %s" % (r.returncode,
-                                                         cache_dir()))
+        _cache["error"] = ("debug kernel build failed (rc=%d); see the "
+                           "messages above and %s" % (r.returncode,
+                                                      cache_dir()))
+        raise vm.HarnessError(_cache["error"])
     _cache["dir"] = lines[-1]
     return _cache["dir"]
 

@@ -9,7 +9,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # Kernel module file of the in-tree driver of the running kernel.
 vbp_stock_ko() {
-	ls /lib/modules/$KREL/kernel/drivers/block/virtio_blk.ko* 2>/dev/null | head -n 1
+	for f in "/lib/modules/$KREL/kernel/drivers/block/virtio_blk.ko"*; do
+		[ -e "$f" ] && echo "$f" && break
+	done
+	return 0
 }
 
 # vbp_load_stock [param=value ...]: load the in-tree virtio_blk.
@@ -77,7 +80,7 @@ vbp_fio() {
 # if it still runs after SECONDS.  Busybox only, so usable after 9p died.
 vbp_exited() {
 	n=0
-	while [ -d /proc/$1 ] && [ "$(cut -d' ' -f3 /proc/$1/stat)" != Z ]; do
+	while [ -d "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; do
 		n=$((n + 1))
 		[ $n -gt $(($2 * 5)) ] && return 1
 		sleep 0.2
@@ -85,13 +88,34 @@ vbp_exited() {
 	return 0
 }
 
+# vbp_wait_io PID DEV [SECONDS]: wait until DEV completes requests
+# (reads or writes counted after the call), so the background job PID
+# is really doing I/O before a fault hits; a fixed sleep is not enough
+# when fio, started from 9p on a slow guest, takes seconds to open the
+# disk.  Fails if PID exits first or nothing completes in SECONDS (60).
+vbp_wait_io() {
+	n0=$(awk '{ print $1 + $5 }' "/sys/block/$2/stat")
+	n=0
+	while [ "$(awk '{ print $1 + $5 }' "/sys/block/$2/stat")" -le $((n0 + 8)) ]; do
+		vbp_exited "$1" 0 && fail "background job exited before doing I/O on $2"
+		n=$((n + 1))
+		[ $n -lt $((${3:-60} * 10)) ] || fail "no I/O on $2 within ${3:-60} s"
+		sleep 0.1
+	done
+}
+
+# vbp_log_mark, then vbp_log_since: the kernel messages logged since the
+# mark.
+vbp_log_mark() { vbp_log_line=$(dmesg | wc -l); }
+vbp_log_since() { dmesg | tail -n +$((vbp_log_line + 1)); }
+
 # vbp_result KEY VALUE: record a value for the host side.
 vbp_result() { echo "$1=$2" >> "$VBP_OUT/results.txt"; }
 
 # vbp_disk_irqs DEV: interrupts so far on the virtio device behind DEV
 # (all its vectors: config and request queues).
 vbp_disk_irqs() {
-	vdev=$(basename "$(readlink -f /sys/block/$1/device)")
+	vdev=$(basename "$(readlink -f "/sys/block/$1/device")")
 	vbp_irqs "$vdev-"
 }
 
@@ -114,34 +138,39 @@ vbp_mark() {
 # and /sys/kernel/debug/virtio-blk-poll/<disk>/reset to zero them.
 VBP_DBG=/sys/kernel/debug/virtio-blk-poll
 
-# vbp_stat DISK NAME: NAME summed over the disk's queues.
+# vbp_stat DISK NAME [QUEUE]: NAME summed over the disk's queues, or of
+# queue number QUEUE only.
 vbp_stat() {
-	ls $VBP_DBG/$1/q*/stats >/dev/null 2>&1 || fail "no debugfs stats for $1"
-	cat $VBP_DBG/$1/q*/stats | awk -v n="$2" '$1 == n { s += $2 } END { print s + 0 }'
+	vsq="q${3:-*}"
+	# shellcheck disable=SC2086 # $vsq is a glob on purpose
+	ls "$VBP_DBG/$1"/$vsq/stats >/dev/null 2>&1 ||
+		fail "no debugfs stats for $1${3:+ queue $3}"
+	# shellcheck disable=SC2086
+	cat "$VBP_DBG/$1"/$vsq/stats | awk -v n="$2" '$1 == n { s += $2 } END { print s + 0 }'
 }
 
 # vbp_devstat DISK NAME: one per-disk counter.
 vbp_devstat() {
-	awk -v n="$2" '$1 == n { print $2 }' $VBP_DBG/$1/device
+	awk -v n="$2" '$1 == n { print $2 }' "$VBP_DBG/$1/device"
 }
 
 # vbp_stats_reset DISK: zero the disk's counters (its own and its queues').
 vbp_stats_reset() {
-	echo 1 > $VBP_DBG/$1/reset || fail "cannot reset the counters of $1"
+	echo 1 > "$VBP_DBG/$1/reset" || fail "cannot reset the counters of $1"
 }
 
 # vbp_host_step NAME [SECONDS]: ask the host to run its step NAME (see
 # caselib.host_steps) and wait until it says it is done.
 vbp_host_step() {
-	echo go > $VBP_OUT/step-$1
+	echo go > "$VBP_OUT/step-$1"
 	sync
 	n=0
-	while [ ! -e $VBP_OUT/done-$1 ]; do
+	while [ ! -e "$VBP_OUT/done-$1" ]; do
 		n=$((n + 1))
 		[ $n -gt $((${2:-120} * 5)) ] && fail "host step $1 did not finish"
 		sleep 0.2
 	done
-	msg=$(cat $VBP_OUT/done-$1)
+	msg=$(cat "$VBP_OUT/done-$1")
 	vbp_log "host step $1 done: $msg"
 	case "$msg" in FAILED*) fail "host step $1: $msg" ;; esac
 }

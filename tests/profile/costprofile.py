@@ -1,0 +1,570 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Per-I/O cost profile of a guest block driver under TCG (issue 15).
+
+Boots a guest under single-threaded TCG with -icount shift=0 (guest time
+tied to instructions, so counts repeat across boots) and our TCG plugin
+(tests/profile/vbp_profile.c), loads the driver, and runs fio twice
+between two markers each: N and 5N QD1 4k random reads on a null-co disk.
+Five windows run N, 5N, 2N, 4N and 3N I/Os; a figure per I/O is the
+slope of its counts over the windows' I/O counts (least squares), which
+cancels what fio's start and exit cost (the issue's (5N - N) / 4N with
+more points).
+
+fio and its libraries run from a tmpfs copy (exec over 9p would flood the
+counts with 9p work), the page cache is dropped before each job, and fio
+is pinned to CPU 0.  Kernel symbols come from the guest's own
+/proc/kallsyms (booted with nokaslr), read before the first marker.
+
+Figures per I/O: kernel and user instructions, virtio notify writes,
+LAPIC EOI writes, other MMIO accesses, HLTs, interrupts (/proc/interrupts
+of the disk, and all), __schedule calls, and instructions by function.
+
+    python3 tests/profile/costprofile.py [--kernel 6.12] [--driver stock|ours]
+        [--params poll_queues=1] [--engine psync|io_uring|io_uring-hipri]
+        [--ios N] [--out DIR]
+"""
+
+import argparse
+import bisect
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "vm"))
+
+import build  # noqa: E402
+import vm  # noqa: E402
+
+PLUGIN_SRC = os.path.join(HERE, "vbp_profile.c")
+MARK_SRC = os.path.join(vm.ROOT, "tests", "progs", "vbp_mark.c")
+
+ENGINES = {
+    "psync": "--ioengine=psync",
+    "io_uring": "--ioengine=io_uring",
+    "io_uring-hipri": "--ioengine=io_uring --hipri=1",
+}
+
+# LAPIC MMIO page and its EOI register.
+LAPIC_BASE = 0xfee00000
+LAPIC_EOI = 0xb0
+# Functions whose entry count is reported per I/O.
+CALLS = ("__schedule", "schedule", "do_idle", "default_idle",
+         "bio_poll", "blk_mq_poll", "virtblk_poll", "io_do_iopoll",
+         "iocb_bio_iopoll",
+         "vring_interrupt", "blk_mq_complete_request")
+
+GUEST = r'''
+vbp_wait_dev /dev/vda 20
+P=/tmp/prof
+mkdir -p $P
+vbp_log "$(cut -d' ' -f1 /proc/uptime)s: copying fio"
+# fio, its libraries and the marker from memory, not over 9p
+for f in $FIO_FILES; do cp "$f" $P/ || fail "copy $f"; done
+cp /in/vbp_mark $P/ || fail "copy vbp_mark"
+FIO="$P/$FIO_LOADER --library-path $P $P/fio"
+dev=$(readlink -f /sys/block/vda/device)
+cat "$dev/../resource" > $VBP_OUT/resource.txt
+echo "$(basename "$dev")" > $VBP_OUT/virtio-dev.txt
+awk '$2 ~ /^[tT]$/' /proc/kallsyms > $VBP_OUT/kallsyms.txt
+[ "$(head -n 1 $VBP_OUT/kallsyms.txt | cut -c1-8)" != 00000000 ] ||
+	fail "kallsyms shows no addresses"
+job() {	# $1 = tag, $2 = number of I/Os
+	$FIO --name=p --filename=/dev/vda --direct=1 --rw=randread --bs=4k \
+		--iodepth=1 --numjobs=1 --size=1G --number_ios=$2 \
+		--norandommap --randrepeat=1 --cpus_allowed=0 $ENGINE \
+		--output-format=json --output=$P/fio-$1.json
+}
+vbp_log "$(cut -d' ' -f1 /proc/uptime)s: warm-up"
+job warmup $N || fail "fio warmup"
+i=0
+for k in $KS; do
+	vbp_log "$(cut -d' ' -f1 /proc/uptime)s: window $i, $k x $N I/Os"
+	# the disk's own page cache (drop_caches leaves the block device's)
+	blockdev --flushbufs /dev/vda || fail "blockdev --flushbufs"
+	echo 3 > /proc/sys/vm/drop_caches
+	cat /proc/interrupts > $P/irq-$i-0
+	$P/vbp_mark
+	job $i $((N * k))
+	rc=$?
+	$P/vbp_mark
+	cat /proc/interrupts > $P/irq-$i-1
+	[ $rc = 0 ] || fail "fio window $i"
+	i=$((i + 1))
+done
+vbp_log "$(cut -d' ' -f1 /proc/uptime)s: done"
+cp $P/irq-* $P/fio-*.json $VBP_OUT/
+'''
+
+
+def _cache_dir():
+    d = os.path.join(vm._cache_root(), "profile")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def plugin_header():
+    """Directory holding qemu-plugin.h of the installed QEMU's source
+    package, as scripts/deps.sh caches it."""
+    ver = subprocess.run(
+        ["dpkg-query", "-W", "-f=${source:Version}", "qemu-system-x86"],
+        capture_output=True, text=True).stdout.strip()
+    d = os.path.join(vm._cache_root(), "qemu-plugin-" + ver.split(":")[-1])
+    if not os.path.exists(os.path.join(d, "qemu-plugin.h")):
+        raise vm.HarnessError("no qemu-plugin.h in %s: run scripts/deps.sh"
+                              % d)
+    return d
+
+
+def _build(src, out_name, cmd):
+    """Build src with cmd (a list ending before -o) into the cache, keyed
+    by the hash of the source and the command; return the path."""
+    with open(src, "rb") as f:
+        key = hashlib.sha256(f.read() + " ".join(cmd).encode()).hexdigest()
+    out = os.path.join(_cache_dir(), "%s-%s" % (out_name, key[:16]))
+    if not os.path.exists(out):
+        tmp = out + ".tmp%d" % os.getpid()
+        r = subprocess.run(cmd + ["-o", tmp, src], capture_output=True,
+                           text=True)
+        if r.returncode:
+            raise vm.HarnessError("building %s failed:\n%s"
+                                  % (os.path.basename(src), r.stderr))
+        os.rename(tmp, out)
+    return out
+
+
+def plugin():
+    """Path of vbp_profile.so, built once per source and header."""
+    inc = plugin_header()
+    return _build(PLUGIN_SRC, "vbp_profile.so",
+                  ["gcc", "-O2", "-g", "-Wall", "-Wextra",
+                   "-Wno-unused-parameter", "-Werror", "-shared", "-fPIC",
+                   "-I", inc])
+
+
+def mark_prog():
+    return _build(MARK_SRC, "vbp_mark", ["gcc", "-O2", "-static", "-Wall",
+                                         "-Wextra", "-Werror"])
+
+
+def fio_files():
+    """(host paths of fio and every library it loads, loader file name)."""
+    out = subprocess.run(["ldd", "/usr/bin/fio"], capture_output=True,
+                         text=True, check=True).stdout
+    files = ["/usr/bin/fio"]
+    loader = None
+    for ln in out.splitlines():
+        m = re.search(r"=> (/\S+)", ln) or re.match(r"\s*(/\S+)", ln)
+        if not m:
+            continue
+        files.append(m.group(1))
+        if "ld-linux" in m.group(1):
+            loader = os.path.basename(m.group(1))
+    if not loader:
+        raise vm.HarnessError("no dynamic loader in ldd /usr/bin/fio")
+    return files, loader
+
+
+# ------------------------------------------------------------ parsing
+
+def read_window(path):
+    """One window file of the plugin, as a dict."""
+    w = {"insns": {}, "hlt": 0, "mmio": [], "tb": []}
+    with open(path) as f:
+        for ln in f:
+            p = ln.split()
+            if p[0] == "insns":
+                w["insns"][p[1]] = int(p[2])
+            elif p[0] == "hlt":
+                w["hlt"] = int(p[1])
+            elif p[0] == "mmio":
+                w["mmio"].append((p[1], p[2], int(p[3], 16), int(p[4])))
+            elif p[0] == "tb":
+                w["tb"].append((int(p[1], 16), int(p[2]), int(p[3])))
+    return w
+
+
+class Symbols:
+    """Text symbols of /proc/kallsyms, for address lookups."""
+
+    def __init__(self, text):
+        syms = []
+        for ln in text.splitlines():
+            p = ln.split()
+            if len(p) < 3:
+                continue
+            name = p[2] + (" " + p[3] if len(p) > 3 else "")
+            syms.append((int(p[0], 16), name))
+        syms.sort()
+        self.addrs = [a for a, _ in syms]
+        self.names = [n for _, n in syms]
+        self.entry = {}
+        for a, n in syms:
+            self.entry.setdefault(n.split()[0], a)
+
+    def name(self, addr):
+        i = bisect.bisect_right(self.addrs, addr) - 1
+        return self.names[i] if i >= 0 else "?"
+
+
+def bars(resource):
+    """(start, end) of each memory BAR in a PCI sysfs resource file."""
+    out = []
+    for ln in resource.splitlines()[:6]:
+        s, e, flags = (int(x, 16) for x in ln.split())
+        if s and flags & 0x200:
+            out.append((s, e))
+    return out
+
+
+def classify(window, disk_bars):
+    """MMIO counts of a window: notify (writes to the disk's virtio notify
+    region), eoi, lapic (other LAPIC accesses), other_w, other_r."""
+    c = {"notify": 0, "eoi": 0, "lapic": 0, "other_w": 0, "other_r": 0}
+    for rw, name, addr, n in window["mmio"]:
+        in_disk = any(s <= addr <= e for s, e in disk_bars)
+        if rw == "w" and in_disk and "notify" in name:
+            c["notify"] += n
+        elif LAPIC_BASE <= addr < LAPIC_BASE + 0x1000:
+            if rw == "w" and addr - LAPIC_BASE == LAPIC_EOI:
+                c["eoi"] += n
+            else:
+                c["lapic"] += n
+        else:
+            c["other_" + rw] += n
+    return c
+
+
+def by_function(window, syms):
+    """({function: instructions}, {function: entries}) of a window."""
+    insns = {}
+    calls = {}
+    for addr, length, execs in window["tb"]:
+        fn = syms.name(addr)
+        insns[fn] = insns.get(fn, 0) + length * execs
+        if syms.addrs and addr == syms.addrs[
+                bisect.bisect_right(syms.addrs, addr) - 1]:
+            calls[fn] = calls.get(fn, 0) + execs
+    return insns, calls
+
+
+def irq_counts(before, after, devname):
+    """(interrupts of the virtio device devname, all interrupts) between
+    two /proc/interrupts snapshots."""
+    def parse(text):
+        lines = text.splitlines()
+        ncpu = len(lines[0].split())
+        out = {}
+        for ln in lines[1:]:
+            p = ln.split()
+            if not p:
+                continue
+            vals = []
+            for x in p[1:1 + ncpu]:
+                if not x.isdigit():
+                    break
+                vals.append(int(x))
+            out[p[0]] = (sum(vals), ln)
+        return out
+    b, a = parse(before), parse(after)
+    dev = total = 0
+    for k, (n, ln) in a.items():
+        d = n - b.get(k, (0, ""))[0]
+        if k == "ERR:" or k == "MIS:":
+            continue
+        total += d
+        if devname + "-" in ln:
+            dev += d
+    return dev, total
+
+
+def window_figures(outdir, i, syms, disk_bars, devname):
+    """Counts of window i: ios, instructions, events, calls, functions."""
+    out = os.path.join(outdir, "out")
+    w = read_window(os.path.join(outdir, "prof", "win.%d" % i))
+    with open(os.path.join(out, "fio-%d.json" % i)) as f:
+        job = json.load(f)["jobs"][0]
+    with open(os.path.join(out, "irq-%d-0" % i)) as f:
+        before = f.read()
+    with open(os.path.join(out, "irq-%d-1" % i)) as f:
+        after = f.read()
+    fig = {"ios": job["read"]["total_ios"],
+           "kernel_insns": w["insns"].get("kernel", 0),
+           "user_insns": w["insns"].get("user", 0), "hlt": w["hlt"]}
+    fig.update(classify(w, disk_bars))
+    fig["disk_irqs"], fig["all_irqs"] = irq_counts(before, after, devname)
+    fig["funcs"], fig["calls"] = by_function(w, syms)
+    return fig
+
+
+def solve(rows, ys):
+    """Least squares: coefficients c minimising |rows . c - ys|."""
+    n = len(rows[0])
+    a = [[sum(r[i] * r[j] for r in rows) for j in range(n)] +
+         [sum(r[i] * y for r, y in zip(rows, ys))] for i in range(n)]
+    for i in range(n):
+        p = max(range(i, n), key=lambda k: abs(a[k][i]))
+        a[i], a[p] = a[p], a[i]
+        if abs(a[i][i]) < 1e-12:
+            raise ValueError("singular")
+        for k in range(n):
+            if k != i:
+                f = a[k][i] / a[i][i]
+                a[k] = [x - f * y for x, y in zip(a[k], a[i])]
+    return [a[i][n] / a[i][i] for i in range(n)]
+
+
+def slope(xs, ys):
+    """Per-unit cost: slope of the least-squares line of ys over xs."""
+    return solve([[1.0, x] for x in xs], ys)[1]
+
+
+# What the driver waits with, by mode: the calls that repeat while it
+# waits.  Interrupt mode: the submitter sleeps (__schedule) or not,
+# depending on host timing.  Polled mode: one bio_poll per poll-loop
+# iteration, as many as the emulator's speed makes.
+WAIT_CALLS = {"irq": "__schedule", "poll": "bio_poll"}
+
+
+def analyse(outdir, n, ks):
+    """Per-I/O figures of a profile run (guest output in outdir/out,
+    plugin windows in outdir/prof): every count's slope over the windows'
+    I/O counts, so start-up cost drops out."""
+    out = os.path.join(outdir, "out")
+    with open(os.path.join(out, "kallsyms.txt")) as f:
+        syms = Symbols(f.read())
+    with open(os.path.join(out, "resource.txt")) as f:
+        disk_bars = bars(f.read())
+    with open(os.path.join(out, "virtio-dev.txt")) as f:
+        devname = f.read().strip()
+    wins = [window_figures(outdir, i, syms, disk_bars, devname)
+            for i in range(len(ks))]
+    ios = [w["ios"] for w in wins]
+    if ios != [n * k for k in ks]:
+        raise vm.HarnessError("fio did %s I/Os, not %s"
+                              % (ios, [n * k for k in ks]))
+    fig = {"ios": ios}
+    for k in ("kernel_insns", "user_insns", "hlt", "notify", "eoi", "lapic",
+              "other_w", "other_r", "disk_irqs", "all_irqs"):
+        fig[k] = slope(ios, [w[k] for w in wins])
+    names = set()
+    for w in wins:
+        names |= set(w["funcs"])
+    funcs = {nm: slope(ios, [w["funcs"].get(nm, 0) for w in wins])
+             for nm in names}
+    calls = {nm: slope(ios, [w["calls"].get(nm, 0) for w in wins])
+             for nm in CALLS}
+    fig["calls"] = calls
+    fig["schedule_calls"] = calls["__schedule"]
+    fig["top"] = [[k, round(v, 1)] for k, v in
+                  sorted(funcs.items(), key=lambda kv: -kv[1])[:25]]
+    # Work versus wait: kernel = a + b * ios + c * waits over the windows;
+    # c is the cost of one wait (a sleep, an empty poll iteration).  Work
+    # per I/O leaves out the waits, except, when polling, the one
+    # iteration that finds the completion.
+    mode = "poll" if calls["bio_poll"] >= 0.5 else "irq"
+    waits = [w["calls"].get(WAIT_CALLS[mode], 0) for w in wins]
+    fig["mode"] = mode
+    fig["waits"] = slope(ios, waits)
+    try:
+        _, b, c = solve([[1.0, x, y] for x, y in zip(ios, waits)],
+                        [w["kernel_insns"] for w in wins])
+    except ValueError:
+        b, c = fig["kernel_insns"], 0.0
+    if mode == "irq" and fig["waits"] < 0.01:
+        b, c = fig["kernel_insns"], 0.0
+    fig["wait_cost"] = c
+    fig["work"] = b + (c if mode == "poll" else 0.0)
+    fig["wait"] = fig["kernel_insns"] - fig["work"]
+    fig["windows"] = [{k: w[k] for k in ("ios", "kernel_insns", "user_insns",
+                                         "eoi", "notify", "disk_irqs")} |
+                      {"waits": x} for w, x in zip(wins, waits)]
+    return fig
+
+
+# ------------------------------------------------------------ running
+
+KS = (1, 5, 2, 4, 3)
+
+
+def run(kernel, driver="stock", params="", engine="psync", n=20000,
+        outdir=None, smp=2, icount=True, timeout=600, disk=None):
+    """Boot kernel with the plugin, profile driver; return the figures.
+
+    disk: the vm.Disk profiled (default: 1 GiB null-co on QEMU's main
+    loop; an IOThread or qemu-storage-daemon disk profiles that host).
+    icount=False drops -icount (only for showing what it is for)."""
+    if isinstance(kernel, str):
+        kernel = vm.find_kernel(kernel)
+    outdir = outdir or tempfile.mkdtemp(prefix="vbp-prof-")
+    prof = os.path.join(outdir, "prof")
+    os.makedirs(prof, exist_ok=True)
+    for f in os.listdir(prof):
+        os.unlink(os.path.join(prof, f))
+    files, loader = fio_files()
+    guest_files = {"vbp_mark": mark_prog()}
+    load = ""
+    if driver == "ours":
+        guest_files["virtio_blk.ko"] = build.module(kernel, "virtio_blk",
+                                                    shipped=True)
+        guest_files["vbp_hints.ko"] = build.module(kernel, "vbp_hints",
+                                                   shipped=True)
+    load = "vbp_load %s %s\n" % (driver, params)
+    extra = ["-plugin", "%s,out=%s" % (plugin(), os.path.join(prof, "win"))]
+    if icount:
+        # cx16=off: with -icount, a guest's SLUB fast path (cmpxchg16b)
+        # was followed by a spurious kernel #DB (EFLAGS garbled, TF set)
+        # in about one boot of three, with or without memory callbacks
+        # on that instruction; SLUB without cmpxchg16b never showed it.
+        # Both drivers pay the same slower allocator.
+        extra += ["-icount", "shift=0", "-cpu", "max,cx16=off"]
+    env = {"N": n, "KS": " ".join(str(k) for k in KS), "ENGINE": ENGINES[engine], "FIO_FILES": " ".join(files),
+           "FIO_LOADER": loader}
+    v = vm.VM(kernel, load + GUEST,
+              disks=[disk or vm.Disk(backend="null-co", size="1G")],
+              outdir=outdir, smp=smp, files=guest_files, env=env,
+              append="nokaslr", accel="tcg", extra_args=extra,
+              timeout=timeout)
+    r = v.run()
+    if not r.ok:
+        raise vm.HarnessError("profile run failed: %s" % r.summary())
+    fig = analyse(outdir, n, KS)
+    fig.update({"kernel": kernel.release, "driver": driver,
+                "params": params, "engine": engine, "n": n,
+                "elapsed_s": round(r.elapsed, 1)})
+    with open(os.path.join(outdir, "profile.json"), "w") as f:
+        json.dump(fig, f, indent=1)
+    return fig
+
+
+def report(fig):
+    """Human-readable lines of one profile."""
+    lines = ["%s %s %s %s: windows of %s I/Os, %.0fs" % (
+        fig["kernel"], fig["driver"], fig["params"] or "-", fig["engine"],
+        "/".join(str(x) for x in fig["ios"]), fig["elapsed_s"])]
+    for k, label in (("kernel_insns", "kernel instructions"),
+                     ("work", "  work"), ("wait", "  wait"),
+                     ("waits", "  waits (%s)" % WAIT_CALLS[fig["mode"]]),
+                     ("wait_cost", "  cost of one wait"),
+                     ("user_insns", "user instructions"),
+                     ("notify", "notify writes"), ("eoi", "LAPIC EOIs"),
+                     ("lapic", "other LAPIC accesses"),
+                     ("other_w", "other MMIO writes"),
+                     ("other_r", "MMIO reads"), ("hlt", "HLTs"),
+                     ("disk_irqs", "disk interrupts"),
+                     ("all_irqs", "all interrupts"),
+                     ("schedule_calls", "__schedule calls")):
+        lines.append("  %-22s %10.2f per I/O" % (label, fig[k]))
+    lines.append("  top functions (kernel instructions per I/O):")
+    for name, v in fig["top"]:
+        lines.append("    %8.1f  %s" % (v, name))
+    return lines
+
+
+# ------------------------------------------------------------ make bench
+
+# fio engine options of tests/bench.py's configurations, by profile engine.
+BENCH_ENGINES = {"--ioengine=io_uring": "io_uring",
+                 "--ioengine=io_uring --hipri=1": "io_uring-hipri"}
+
+
+def bench_pass(kernels, configs, outdir, log, disk_for=None):
+    """make bench's cost pass: one profile per kernel and virtio_blk
+    configuration of the run (stock/ours, irq/poll, on the
+    configuration's host; the cpuidle and NVMe ones are not profiled
+    yet).  disk_for(config): the vm.Disk to profile that configuration
+    on (default: run()'s).  Returns {series: {config: figures}}; a
+    failed profile is logged and left out."""
+    out = {}
+    for k in kernels:
+        out[k.series] = {}
+        for c in configs:
+            if c.driver not in ("stock", "ours") or c.cpuidle is not None \
+                    or c.engine not in BENCH_ENGINES:
+                continue
+            d = os.path.join(outdir, "raw", k.series, "%s-cost" % c.name)
+            log("cost profile %s %s" % (k.series, c.name))
+            try:
+                fig = run(k, c.driver, c.params, BENCH_ENGINES[c.engine],
+                          outdir=d, disk=disk_for(c) if disk_for else None)
+            except (vm.HarnessError, build.BuildError) as e:
+                log("cost profile %s %s failed: %s" % (k.series, c.name, e))
+                continue
+            out[k.series][c.name] = fig
+    return out
+
+
+COLUMNS = (("kernel_insns", "kernel insns", 0), ("work", "work", 0),
+           ("wait", "wait", 0), ("user_insns", "user insns", 0),
+           ("notify", "notify", 2), ("eoi", "EOI", 2),
+           ("other_w", "other MMIO w", 2), ("other_r", "MMIO r", 2),
+           ("hlt", "HLT", 2), ("all_irqs", "interrupts", 2),
+           ("schedule_calls", "__schedule", 2), ("waits", "waits", 2))
+
+
+def summary_md(cost):
+    """summary.md section of a cost pass (per I/O figures)."""
+    if not cost:
+        return ""
+    lines = ["", "## Cost per I/O (TCG plugin, -icount shift=0, QD1 4k "
+             "randread, null-co)", ""]
+    for series, figs in cost.items():
+        if not figs:
+            continue
+        lines += ["Kernel %s:" % series, "",
+                  "| config | " + " | ".join(c[1] for c in COLUMNS) + " |",
+                  "|---" * (len(COLUMNS) + 1) + "|"]
+        for name, f in figs.items():
+            lines.append("| %s | " % name + " | ".join(
+                ("%%.%df" % nd) % f[k] for k, _, nd in COLUMNS) + " |")
+        for a, b in (("ours-irq", "stock-irq"), ("ours-poll", "stock-poll")):
+            if a in figs and b in figs and figs[b]["work"]:
+                lines.append("")
+                lines.append("- work %s/%s: %.3f" % (
+                    a, b, figs[a]["work"] / figs[b]["work"]))
+        names = list(figs)
+        lines += ["", "Top functions, kernel instructions per I/O:", "",
+                  "| # | " + " | ".join(names) + " |",
+                  "|---" * (len(names) + 1) + "|"]
+        for i in range(25):
+            row = []
+            for nm in names:
+                top = figs[nm]["top"]
+                row.append("%s %.0f" % (top[i][0], top[i][1])
+                           if i < len(top) else "")
+            lines.append("| %d | " % (i + 1) + " | ".join(row) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kernel", default="6.12")
+    ap.add_argument("--driver", default="stock", choices=("stock", "ours"))
+    ap.add_argument("--params", default="")
+    ap.add_argument("--engine", default="psync", choices=sorted(ENGINES))
+    ap.add_argument("--ios", type=int, default=20000)
+    ap.add_argument("--no-icount", action="store_true")
+    ap.add_argument("--disk", help="the disk profiled, in tests/vm/vm.py's "
+                    "Disk form (default: backend=null-co,size=1G), e.g. "
+                    "backend=file,size=1G,packed=on,iothread=io0,"
+                    "iothread-poll-max-ns=2000000,aio=io_uring or "
+                    "backend=null-co,size=1G,host=qsd")
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    try:
+        disk = vm.Disk.parse(a.disk) if a.disk else None
+    except vm.HarnessError as e:
+        ap.error(str(e))
+    fig = run(a.kernel, a.driver, a.params, a.engine, a.ios, a.out,
+              icount=not a.no_icount, disk=disk)
+    print("\n".join(report(fig)))
+
+
+if __name__ == "__main__":
+    main()
