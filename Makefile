@@ -8,6 +8,8 @@
 #                        Debian 12 6.1 / 6.12 headers package
 #   make check           the whole test suite (installs dependencies)
 #   make check-quick     a fast subset for edit-test loops
+#   make check-full      make check and the full tier (every debug-kernel
+#                        variant; about twice as long)
 #   make bench           ours vs the stock driver, cpuidle module and NVMe,
 #                        side by side (KERNELS="6.1 6.12", FULL=1,
 #                        BENCH_ARGS="--packed --backend file ...")
@@ -26,7 +28,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
 KBUILD_ARGS := -C $(KDIR) M=$(VBP_ROOT) VBP_ROOT=$(VBP_ROOT)
 
-.PHONY: all modules configure clean matrix check check-quick check-faults \
+.PHONY: all modules configure clean matrix check check-full check-quick check-faults \
 	bench deps help deb
 
 all: modules
@@ -59,6 +61,10 @@ matrix:
 check:
 	@scripts/deps.sh
 	@python3 tests/run.py
+
+check-full:
+	@scripts/deps.sh
+	@python3 tests/run.py --full
 
 check-quick:
 	@scripts/deps.sh

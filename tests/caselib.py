@@ -38,13 +38,16 @@ class Case:
     quick: bool
     group: str
     optin: str = None
+    full: bool = False
 
 
-def case(name, quick=False, group="misc", optin=None):
+def case(name, quick=False, group="misc", optin=None, full=False):
     """Register fn as a test case.  optin: why the case is left out of a
-    plain make check; it then runs only when --only names it."""
+    plain make check; it then runs only when --only names it.  full: the
+    case belongs to the full tier, run by make check-full (--full) and
+    left out of make check, which has to fit CI's time limit."""
     def deco(fn):
-        REGISTRY.append(Case(name, fn, quick, group, optin))
+        REGISTRY.append(Case(name, fn, quick, group, optin, full))
         return fn
     return deco
 

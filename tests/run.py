@@ -11,6 +11,7 @@ returning.  The run ends with the line "N passed, N failed".
 
     python3 tests/run.py                 everything
     python3 tests/run.py --quick         the fast subset
+    python3 tests/run.py --full          make check and the full tier
     python3 tests/run.py --only PATTERN  cases whose name contains PATTERN
     python3 tests/run.py --list          list the cases
     python3 tests/run.py -j 2            run two cases at a time
@@ -182,6 +183,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", help="fast subset only")
+    p.add_argument("--full", action="store_true",
+                   help="also the full tier (make check-full): the cases "
+                   "left out of make check to fit CI's time limit")
     p.add_argument("--only", action="append", default=[],
                    help="run cases whose name contains this (or matches "
                    "this glob); repeatable")
@@ -204,6 +208,7 @@ def main():
     cases = load_cases()
     sel = []
     optin = []
+    nfull = 0
     for c in cases:
         if a.quick and not c.quick:
             continue
@@ -213,12 +218,21 @@ def main():
         if c.optin and not a.only and not a.list:
             optin.append(c)
             continue
+        if c.full and not a.full and not a.only:
+            nfull += 1
+            continue
         sel.append(c)
     if a.list:
         for c in sel:
             print("%-50s %s" % (c.name, "quick" if c.quick else
-                                "opt-in: " + c.optin if c.optin else ""))
+                                "opt-in: " + c.optin if c.optin else
+                                "full" if c.full else ""))
+        if nfull:
+            print("(%d cases of the full tier not listed: --full)" % nfull)
         return 0
+    if nfull:
+        print("not run: %d cases of the full tier (make check-full, or "
+              "--only names them)" % nfull)
     for c in optin:
         print("not run (opt-in, --only %s): %s" % (c.name, c.optin))
     if not sel:

@@ -31,6 +31,10 @@ vars variable):
     allow-log    regex of bad kernel log lines the case provokes
     lib          helper files tests/lib/<lib>.sh put before the script
     quick        yes, no, or the kernels on which the case is quick
+    tier         check (run by make check) or full (only make check-full);
+                 default: full on the debug kernel, check otherwise, so a
+                 debug-kernel case is in make check only with
+                 "# tier[kernel=debug]: check"
     group        run.py group (default: the suite)
 
 A key may carry a condition, "# key[kernel=debug ring=packed]: value":
@@ -70,7 +74,7 @@ FILE_RE = re.compile(r"^(\d{3})-([a-z0-9][a-z0-9-]*)\.sh$")
 LINE_RE = re.compile(r"^#\s*([a-z-]+)(?:\[([^\]]*)\])?:\s*(.*?)\s*$")
 KEYS = ("description", "name", "kernels", "matrix", "exclude", "vars",
         "driver", "params", "modules", "test-modules", "disks", "smp",
-        "mem", "timeout", "env", "allow-log", "lib", "quick", "group")
+        "mem", "timeout", "env", "allow-log", "lib", "quick", "tier", "group")
 # Keys fixed per file: they decide which cases exist.
 STATIC = ("description", "name", "kernels", "matrix", "exclude", "vars")
 
@@ -229,6 +233,11 @@ class Spec:
         q = vals.get("quick", "no").split()
         self.quick = q == ["yes"] or kernel in q
         self.group = vals.get("group", sc.suite)
+        tier = vals.get("tier", "full" if kernel == "debug" else "check")
+        if tier not in ("check", "full"):
+            raise ScenarioError("%s: tier %r (check or full)"
+                                % (sc.path, tier))
+        self.full = tier == "full"
         libs = vals.get("lib", "").split()
         text = []
         for lib in libs:
@@ -307,6 +316,6 @@ def load(root=HERE):
                 raise ScenarioError("%s: case %s already exists"
                                     % (sc.path, spec.name))
             seen.add(spec.name)
-            caselib.case(spec.name, quick=spec.quick,
-                         group=spec.group)(sc.fn(kernel, var))
+            caselib.case(spec.name, quick=spec.quick, group=spec.group,
+                         full=spec.full)(sc.fn(kernel, var))
     return caselib.REGISTRY

@@ -150,4 +150,5 @@ def _guest(series):
 
 
 for _k in MATRIX:
-    case("package/vblkstat/lockdown/" + _k, group="package")(_guest(_k))
+    case("package/vblkstat/lockdown/" + _k, group="package",
+         full=_k == "debug")(_guest(_k))

@@ -8,6 +8,7 @@
 # env[kernel=debug]: SLOW_TIMERS=1
 # quick: 6.1 6.12
 # group: cpuidle
+# tier[kernel=debug]: check
 #
 # Under QEMU TCG no cpuidle driver is registered, so ours can take the
 # system.  The debug kernel (tests/kernel, lockdep, KASAN, ...) catches

@@ -6,6 +6,7 @@
 # test-modules: vbp_hint_inject
 # lib: cpuidle cpuidle-review
 # group: debug
+# tier[kernel=debug]: check
 #
 # Review finding of issue 13 (cpuidle/main.c): with the function tracer
 # hooked into local_clock() (debug kernel:

@@ -13,6 +13,7 @@
 # group: driver
 # group[kernel=debug]: debug
 # lib: driver
+# tier[kernel=debug ring=split poll=1]: check
 #
 # fio write + crc32c verify, then a read-back of the same pattern from a
 # fresh process.  $ENGINE is the engine for the random 4k job; the poll

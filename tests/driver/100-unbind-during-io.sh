@@ -9,6 +9,7 @@
 # timeout: 240
 # group: driver
 # group[kernel=debug]: debug
+# tier[kernel=debug]: check
 #
 # Removal with I/O in flight: unbind the device from the driver while fio
 # runs (on the poll queues with --hipri=1 when HIPRI=1), then bind it again

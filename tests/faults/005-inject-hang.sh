@@ -6,6 +6,7 @@
 # disks: 64M,num_queues=2
 # timeout: 300
 # lib: faults
+# tier[kernel=debug]: check
 #
 # debugfs "hang": the device never completes anything, across resets.
 # Requests are requeued, then failed; the disk is declared dead; new I/O

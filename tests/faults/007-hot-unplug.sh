@@ -4,6 +4,7 @@
 # disks: 64M,num_queues=2,root_port=on
 # timeout: 300
 # lib: faults
+# tier[kernel=debug]: check
 vbp_wait_dev /dev/vda
 fault_pattern write pat
 fio --name=irq --filename=/dev/vda --direct=1 --rw=randrw --bs=4k \

@@ -7,6 +7,7 @@
 # disks: 64M,num_queues={smp}
 # timeout: 400
 # lib: faults
+# tier[kernel=debug smp=2]: check
 vbp_wait_dev /dev/vda
 fault_pattern write pat
 c="--filename=/dev/vda --direct=1 --rw=randwrite --bs=4k --size=8M --verify=crc32c --verify_fatal=1 --iodepth=8"

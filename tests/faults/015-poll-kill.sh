@@ -6,6 +6,7 @@
 # disks: 64M,num_queues=2
 # timeout: 300
 # lib: faults
+# tier[kernel=debug]: check
 #
 # A polled waiter on a device that stopped answering must be killable:
 # it exits before the requests it leaves behind time out, and the ring's

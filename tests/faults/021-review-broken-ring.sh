@@ -7,6 +7,7 @@
 # group: driver
 # group[kernel=debug]: debug
 # lib: review
+# tier[kernel=debug]: check
 #
 # virtio_break_device() is what virtio_ring's own checks amount to when a
 # device hands back an impossible id: every later add fails with -EIO and

@@ -7,6 +7,7 @@
 # group: driver
 # group[kernel=debug]: debug
 # lib: review
+# tier[kernel=debug]: check
 #
 # Suspend-to-idle with pm_test=devices; the virtqueue setup of the restore
 # is made to fail once.  The restore must reset and set the device up

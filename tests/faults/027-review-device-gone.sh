@@ -8,6 +8,7 @@
 # group: driver
 # group[kernel=debug]: debug
 # lib: review
+# tier[kernel=debug]: check
 #
 # QEMU cannot make a BAR read all-ones (a removed or disabled BAR reads 0
 # under TCG), so the "gone" injection stands in for a surprise removal:
