@@ -23,6 +23,7 @@ of the disk, and all), __schedule calls, and instructions by function.
     python3 tests/profile/costprofile.py [--kernel 6.12] [--driver stock|ours]
         [--params poll_queues=1] [--engine psync|io_uring|io_uring-hipri]
         [--ios N] [--out DIR]
+    python3 tests/profile/costprofile.py --compare A[/profile.json] B ...
 """
 
 import argparse
@@ -363,6 +364,8 @@ def analyse(outdir, n, ks):
     fig["schedule_calls"] = calls["__schedule"]
     fig["top"] = [[k, round(v, 1)] for k, v in
                   sorted(funcs.items(), key=lambda kv: -kv[1])[:25]]
+    fig["funcs"] = {k: round(v, 1) for k, v in funcs.items()
+                    if abs(v) >= 0.5}
     # Work versus wait: kernel = a + b * ios + c * waits over the windows;
     # c is the cost of one wait (a sleep, an empty poll iteration).  Work
     # per I/O leaves out the waits, except, when polling, the one
@@ -542,7 +545,44 @@ def summary_md(cost):
     return "\n".join(lines)
 
 
+def compare(paths, limit=40):
+    """Lines comparing profile.json files: the headline figures, then the
+    functions whose instructions per I/O differ most (first file against
+    each other one)."""
+    figs = []
+    for p in paths:
+        if os.path.isdir(p):
+            p = os.path.join(p, "profile.json")
+        with open(p) as f:
+            figs.append(json.load(f))
+    lines = ["%-22s" % "" + "".join("%12s" % ("#%d" % i)
+                                     for i in range(len(figs)))]
+    for i, f in enumerate(figs):
+        lines.insert(i, "#%d %s %s %s %s" % (i, f["kernel"], f["driver"],
+                                            f["params"] or "-", f["engine"]))
+    for k in ("kernel_insns", "work", "wait", "waits", "wait_cost",
+              "notify", "eoi", "hlt", "all_irqs", "schedule_calls"):
+        lines.append("%-22s" % k + "".join("%12.2f" % f[k] for f in figs))
+    ref = figs[0].get("funcs") or dict(figs[0]["top"])
+    others = [f.get("funcs") or dict(f["top"]) for f in figs[1:]]
+    names = set(ref)
+    for o in others:
+        names |= set(o)
+    def spread(nm):
+        vals = [ref.get(nm, 0)] + [o.get(nm, 0) for o in others]
+        return max(vals) - min(vals)
+    lines.append("functions (kernel instructions per I/O), largest "
+                 "differences first:")
+    for nm in sorted(names, key=spread, reverse=True)[:limit]:
+        lines.append("  %-40s" % nm[:40] + "".join(
+            "%10.1f" % d.get(nm, 0) for d in [ref] + others))
+    return lines
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--compare":
+        print("\n".join(compare(sys.argv[2:])))
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kernel", default="6.12")
     ap.add_argument("--driver", default="stock", choices=("stock", "ours"))
