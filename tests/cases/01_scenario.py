@@ -28,6 +28,7 @@ MATRIX_SH = """\
 # group[kernel=debug]: debug
 # timeout: 100
 # timeout[kernel=debug]: 400
+# tier[kernel=debug nq=2]: check
 # lib: faults
 # This line is prose, not a key.
 echo body
@@ -124,6 +125,22 @@ def loader(ctx):
     quick = sorted(x.name for x in specs if x.quick)
     check(quick == ["t/m-packed/6.12/nq1", "t/m-split/6.12/nq1"],
           "quick %s" % quick)
+    # Tiers: debug-kernel cases are in the full tier unless a line says
+    # "check"; the release kernels' are in make check.
+    full = sorted(x.name for x in specs if x.full)
+    check(full == ["t/m-split/debug/nq1"], "full tier %s" % full)
+    bad = os.path.join(ctx.dir, "badtier")
+    os.makedirs(os.path.join(bad, "t"), exist_ok=True)
+    _write(os.path.join(bad, "t"), "001-x.sh",
+           MATRIX_SH.replace("# tier[kernel=debug nq=2]: check",
+                             "# tier: sometimes"))
+    try:
+        bs = scenario.scenarios(bad)[0]
+        [bs.spec(k, v) for k, v in bs.points()]
+    except scenario.ScenarioError as e:
+        ctx.note("a bad tier is refused: %s" % e)
+    else:
+        raise Fail("tier: sometimes was accepted")
     with open(os.path.join(scenario.LIBDIR, "faults.sh")) as f:
         lib = f.read()
     check(s.script == lib + MATRIX_SH, "script is not lib + file")
