@@ -97,6 +97,40 @@ static int virtblk_setup_ranges(struct request *rq, struct virtblk_req *vbr,
 	return 0;
 }
 
+/*
+ * Map the data of @rq (@nsegs physical segments) into vbr->sg_table.  A
+ * request whose data is one bvec, such as a 4 KiB direct read or write,
+ * takes the first inline entry directly; the segment count already
+ * respects the queue's segment size and boundary limits, so that entry is
+ * the one the block layer's mapping would build.  Everything else goes
+ * through sg_alloc_table_chained() and blk_rq_map_sg().
+ */
+static int virtblk_map_data(struct request *rq, struct virtblk_req *vbr,
+			    unsigned int nsegs)
+{
+	vbr->sg_table.sgl = vbr->sg;
+	if (VIRTBLK_INLINE_SG && nsegs == 1 &&
+	    !(rq->rq_flags & RQF_SPECIAL_PAYLOAD)) {
+		struct bio_vec bv = req_bvec(rq);
+
+		if (likely(bv.bv_len == blk_rq_bytes(rq))) {
+			sg_init_table(vbr->sg, 1);
+			sg_set_page(vbr->sg,
+				    nth_page(bv.bv_page, bv.bv_offset >> PAGE_SHIFT),
+				    bv.bv_len, offset_in_page(bv.bv_offset));
+			vbr->sg_table.nents = 1;
+			vbr->sg_table.orig_nents = 1;
+			return 0;
+		}
+	}
+	if (unlikely(sg_alloc_table_chained(&vbr->sg_table, nsegs, vbr->sg,
+					    VIRTBLK_INLINE_SG)))
+		return -ENOMEM;
+	vbr->flags |= VIRTBLK_REQ_MAPPED;
+	vbr->sg_table.nents = blk_rq_map_sg(rq->q, rq, vbr->sg_table.sgl);
+	return 0;
+}
+
 /* Everything that can be done before taking the virtqueue lock. */
 static blk_status_t virtblk_prep(struct virtio_device *vdev,
 				 struct request *rq, struct virtblk_req *vbr)
@@ -135,17 +169,9 @@ static blk_status_t virtblk_prep(struct virtio_device *vdev,
 	}
 
 	nsegs = blk_rq_nr_phys_segments(rq);
-	if (nsegs) {
-		vbr->sg_table.sgl = vbr->sg;
-		if (unlikely(sg_alloc_table_chained(&vbr->sg_table, nsegs,
-						    vbr->sg,
-						    VIRTBLK_INLINE_SG))) {
-			virtblk_req_release(rq);
-			return BLK_STS_RESOURCE;
-		}
-		vbr->flags |= VIRTBLK_REQ_MAPPED;
-		vbr->sg_table.nents = blk_rq_map_sg(rq->q, rq,
-						    vbr->sg_table.sgl);
+	if (nsegs && unlikely(virtblk_map_data(rq, vbr, nsegs))) {
+		virtblk_req_release(rq);
+		return BLK_STS_RESOURCE;
 	}
 	return BLK_STS_OK;
 }
