@@ -21,26 +21,36 @@ static inline void *virtblk_token(struct request *rq)
 	return (void *)(uintptr_t)(rq->tag + 1);
 }
 
-/*
- * Translate a token returned by the virtqueue into a request of this queue
- * that is on the ring.  Called under bvq->lock.
- */
-static struct request *virtblk_token_rq(struct virtblk_vq *bvq, void *token)
+static void __cold virtblk_bad_token(struct virtblk_vq *bvq, void *token)
 {
-	uintptr_t tag = (uintptr_t)token - 1;
-	struct request *rq = NULL;
-
-	if (likely(tag < UINT_MAX))
-		rq = blk_mq_tag_to_rq(bvq->hctx->tags, tag);
-	if (likely(rq && rq->tag == tag && rq->mq_hctx == bvq->hctx)) {
-		struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
-
-		if (likely(vbr->state == VIRTBLK_RQ_INFLIGHT))
-			return rq;
-	}
 	dev_err_ratelimited(&bvq->vblk->vdev->dev,
 			    "%s: device returned a buffer that is not in flight (token %#lx), ignored\n",
 			    bvq->name, (unsigned long)token);
+}
+
+/*
+ * Translate a token returned by the virtqueue into a request of this queue
+ * that is on the ring.  virtio_ring hands back only tokens it was given,
+ * but a device may return a buffer twice or after a reset: the request
+ * must be in flight.  The tag table of a hardware context holds the
+ * request last given each tag (NULL before the first), and only requests
+ * of this context: the tag set is not shared.  Called under bvq->lock.
+ */
+static inline struct request *virtblk_token_rq(struct virtblk_vq *bvq,
+					       void *token)
+{
+	struct blk_mq_tags *tags = bvq->hctx->tags;
+	uintptr_t tag = (uintptr_t)token - 1;
+	struct virtblk_req *vbr;
+	struct request *rq;
+
+	if (likely(tag < tags->nr_tags)) {
+		rq = tags->rqs[tag];
+		vbr = rq ? blk_mq_rq_to_pdu(rq) : NULL;
+		if (likely(vbr && vbr->state == VIRTBLK_RQ_INFLIGHT))
+			return rq;
+	}
+	virtblk_bad_token(bvq, token);
 	return NULL;
 }
 
