@@ -52,9 +52,25 @@ import vm  # noqa: E402
 
 DURATIONS = os.path.join(HERE, "durations.txt")
 HOST_GROUPS = ("build", "package")
+# a failure's lines repeated at the end of a run: this many from each end
+FAIL_LINES = 4
 # One line of a case's outcome, as run() prints it.
 OUTCOME = re.compile(r"^\[ *\d+/\d+\] (\S+) +(PASS|FAIL|SKIP) "
                      r"\((\d+(?:\.\d*)?)s\)")
+
+
+def failure_lines(failures):
+    """The end-of-run list of failures, [(name, error text)]: each name
+    with its error's first and last FAIL_LINES lines, so the tail of a
+    long log says why a case failed."""
+    out = ["", "failures (the whole text is above, under the case):"]
+    for name, err in failures:
+        out.append("  " + name)
+        lines = (err or "(no error text)").strip().splitlines()
+        if len(lines) > 2 * FAIL_LINES + 1:
+            lines = lines[:FAIL_LINES] + ["..."] + lines[-FAIL_LINES:]
+        out += ["    | " + ln[:300] for ln in lines]
+    return out
 
 
 def load_cases():
@@ -328,6 +344,7 @@ def main():
           "time); results in %s" % (total, total // 60, total % 60, summed,
                                      a.jobs, outroot))
     if failures:
+        print("\n".join(failure_lines(failures)))
         print("failed: " + ", ".join(n for n, _ in failures))
     line = "%d passed, %d failed" % (passed, failed)
     if skipped:

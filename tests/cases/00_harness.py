@@ -95,14 +95,15 @@ def selftest_progress(ctx):
 
 
 # ... up to a hard cap: a guest that prints for ever is stopped.  The
-# timeout must outlast the quietest stretch of a boot on a loaded host
-# (CI once saw more than 5 s of silence there, and another time a boot
-# slow enough to leave the guest little of a 45 s cap to print in); the
-# guest then prints every second, so only the cap can stop it.
+# silence timeout must outlast the quietest stretch of a boot on a loaded
+# host (here the case runs while the debug kernel builds; CI once saw
+# more than 5 s of silence at boot, and once failed this case with a
+# 30 s timeout), so it is long and the cap is two of them; the guest
+# then prints every second, so only the cap can stop it.
 @case("harness/selftest/hard-cap-stops-chatty-guest", group="harness")
 def selftest_hard_cap(ctx):
     r = ctx.vm("6.12", "while :; do echo still here; sleep 1; done\n",
-               timeout=30)
+               timeout=60, hard_cap=2)
     check(not r.ok and r.reason.startswith("timeout: still running after "
                                            "the hard cap"),
           "a chatty endless guest was not stopped by the hard cap: %s"
@@ -180,3 +181,23 @@ def qsd_daemon(ctx):
           "then stopped with SIGTERM: log says %s" % log)
     ctx.note("qsd served %s; killed, restarted from the during hook, "
              "alive until the end; log %s" % (seen["socket"], d.log))
+
+
+# The end of a run repeats each failure's first and last lines: CI shows
+# only a log's tail, and a name alone does not say why a case failed.
+@case("harness/failure-summary", quick=True, group="harness")
+def failure_summary(ctx):
+    import run      # tests/run.py: imported, its main() does not run
+    err = "\n".join("line %d" % i for i in range(1, 21))
+    out = run.failure_lines([("a/one", err), ("b/two", "short reason"),
+                             ("c/three", None)])
+    text = "\n".join(out)
+    for want in ("  a/one", "    | line 1", "    | line 4", "    | ...",
+                 "    | line 17", "    | line 20", "  b/two",
+                 "    | short reason", "  c/three", "    | (no error text)"):
+        check(want in out, "%r missing from the failure summary:\n%s"
+              % (want, text))
+    check("    | line 5" not in out and "    | line 16" not in out,
+          "the middle of a long error was not left out:\n%s" % text)
+    check(max(len(ln) for ln in run.failure_lines(
+        [("d/long", "x" * 1000)])) < 320, "a long line was not cut")
