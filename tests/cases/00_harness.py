@@ -114,6 +114,24 @@ def selftest_hard_cap(ctx):
     ctx.note("%d lines, then %s" % (lines, r.reason))
 
 
+# A unix socket address holds 107 bytes; CI's results directory is deep
+# enough that a case with a long name once got "Path must be less than
+# 108 bytes" from QEMU for its QMP socket.
+@case("harness/deep-results-dir", quick=True, group="harness")
+def deep_results_dir(ctx):
+    outdir = os.path.join(ctx.dir, "d" * 60, "e" * 60)
+    os.makedirs(outdir, exist_ok=True)
+    r = vm.VM(ctx.kernel("6.12"), "echo deep ok\n", outdir=outdir).run()
+    check(r.ok, "a VM in a %d-byte directory failed:\n%s"
+          % (len(outdir), r.summary()))
+    check("deep ok" in r.read("guest.log", ""), "the script did not run")
+    qmp = vm.socket_path(os.path.join(outdir, "work"), "qmp.sock")
+    check(len(qmp.encode()) < 108, "socket path too long: %s" % qmp)
+    check(not os.path.exists(qmp), "the QMP socket %s was left behind"
+          % qmp)
+    ctx.note("QMP socket at %s" % qmp)
+
+
 @case("harness/qmp-block-resize", quick=True, group="harness")
 def qmp_resize(ctx):
     ctx.vm_ok("6.12", RESIZE_SCRIPT, driver="stock",

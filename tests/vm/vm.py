@@ -20,6 +20,7 @@ console or its output share is making progress, not hung, and runs on up
 to HARD_CAP times the scaled timeout.
 """
 
+import atexit
 import ctypes
 import dataclasses
 import glob
@@ -402,6 +403,7 @@ def build_initramfs(kernel, dest):
             fd, cached = tempfile.mkstemp(prefix="vbp-initrd-",
                                           suffix=".cpio")
             os.close(fd)
+            atexit.register(_remove, cached)
             _make_initramfs(kernel, cached)
             _initrds[key] = cached
     shutil.copyfile(cached, dest)
@@ -609,16 +611,29 @@ def blockdevs(i, d, workdir):
     return args
 
 
-def vhost_socket(i, workdir):
-    """The vhost-user socket path of disk number i: in workdir when that
-    fits a unix socket address (108 bytes), else a fixed name in the
-    temporary directory derived from workdir."""
-    path = os.path.join(workdir, "disk%d.vhost.sock" % i)
+def socket_path(workdir, name):
+    """A unix socket path for file name in workdir when that fits a unix
+    socket address (108 bytes with the NUL; QEMU refuses longer ones),
+    else a fixed name in the temporary directory derived from workdir, so
+    a deep results directory (CI's is) still gets a usable socket."""
+    path = os.path.join(workdir, name)
     if len(path.encode()) < 100:
         return path
     tag = hashlib.sha1(os.path.abspath(workdir).encode()).hexdigest()[:12]
-    return os.path.join(tempfile.gettempdir(),
-                        "vbp-%s-disk%d.sock" % (tag, i))
+    return os.path.join(tempfile.gettempdir(), "vbp-%s-%s" % (tag, name))
+
+
+def _remove(path):
+    """Remove a file if it is there."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def vhost_socket(i, workdir):
+    """The vhost-user socket path of disk number i (see socket_path)."""
+    return socket_path(workdir, "disk%d.vhost.sock" % i)
 
 
 def disk_args(i, d, workdir):
@@ -1100,7 +1115,7 @@ class VM:
 
     def command(self):
         work = os.path.join(self.outdir, "work")
-        self.qmp_path = os.path.join(work, "qmp.sock")
+        self.qmp_path = socket_path(work, "qmp.sock")
         cpu = "host" if self.accel == "kvm" else "max"
         # no_timer_check: on a loaded host a TCG guest can miss the few
         # timer ticks the kernel waits for at boot and panics with
@@ -1187,6 +1202,7 @@ class VM:
             # when a start or QEMU's own start failed
             for dmn in daemons:
                 dmn.cleanup()
+            _remove(self.qmp_path)    # may be in the temporary directory
         return self._result(proc.returncode, timed_out, time.time() - t0)
 
     def _output_size(self):
