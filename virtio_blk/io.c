@@ -238,18 +238,25 @@ static int virtblk_add(struct virtblk_vq *bvq, struct virtqueue *vq,
  * Called under bvq->lock, so the CPU cannot change underneath; hint_ns is
  * 0 from virtblk_prep() unless set here.
  */
-static void virtblk_hint_submit(struct virtblk_vq *bvq,
-				struct virtblk_req *vbr)
+static noinline void __virtblk_hint_submit(struct virtblk_vq *bvq,
+					   struct virtblk_req *vbr)
 {
 	const struct cpumask *mask = bvq->hctx->cpumask;
 	unsigned int cpu;
 
-	if (bvq->poll || !vbp_hint_wanted())
-		return;
 	cpu = smp_processor_id();
 	if (cpumask_first(mask) != cpu || cpumask_next(cpu, mask) < nr_cpu_ids)
 		return;
 	vbr->hint_ns = vbp_hint_submit() ?: 1;
+}
+
+/* Without a consumer, the common case, this is one load and a branch. */
+static inline void virtblk_hint_submit(struct virtblk_vq *bvq,
+				       struct virtblk_req *vbr)
+{
+	if (likely(!vbp_hint_wanted()) || bvq->poll)
+		return;
+	__virtblk_hint_submit(bvq, vbr);
 }
 
 /*
