@@ -172,6 +172,9 @@ VIRTBLK_PARAM(io_timeout,	       0644, 0,  VIRTBLK_MAX_TIMEOUT,
 VIRTBLK_PARAM(poll_queue_irq,	       0644, 0,  2,		      2,
 	      "the largest mode",
 	      "Poll queues keep an interrupt vector, notifications suppressed (vhost-user back ends need one): 0 = never, 1 = always, 2 = if MSI-X has a vector per queue");
+VIRTBLK_PARAM(indirect_desc,	       0644, 0,  1,		      0,
+	      "the largest mode",
+	      "Indirect descriptor tables: 0 = never, each request takes its descriptors from the ring (no table to allocate and map per request), 1 = when the device offers them");
 
 /* ---------------------------------------------------------------------
  * Virtqueues
@@ -725,18 +728,18 @@ static int virtblk_setup_tag_set(struct virtblk_dev *vblk)
 	struct blk_mq_tag_set *set = &vblk->tag_set;
 	unsigned int want = READ_ONCE(virtblk_param_queue_depth);
 	unsigned int timeout = READ_ONCE(virtblk_param_io_timeout);
+	bool indirect = virtio_has_feature(vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	unsigned int depth;
 
-	depth = virtblk_qmap_depth(want, vblk->vqs[0].vq->num_free,
-				   virtio_has_feature(vdev,
-						      VIRTIO_RING_F_INDIRECT_DESC));
+	depth = virtblk_qmap_depth(want, vblk->vqs[0].vq->num_free, indirect);
 	if (want && depth < want)
 		dev_warn(&vdev->dev,
 			 "queue_depth=%u capped at the virtqueue size %u\n",
 			 want, depth);
 
-	dev_info(&vdev->dev, "%u default + %u poll queues, depth %u%s\n",
+	dev_info(&vdev->dev, "%u default + %u poll queues, depth %u%s%s\n",
 		 vblk->split.nr_default, vblk->split.nr_poll, depth,
+		 indirect ? "" : " without indirect descriptors",
 		 !vblk->split.nr_poll ? "" :
 		 vblk->poll_irq ? ", poll queues with a suppressed vector" :
 		 ", poll queues without a vector");
@@ -993,6 +996,21 @@ static unsigned int virtblk_features_legacy[] = {
 	VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX,
 };
 
+/*
+ * Before the features are written back: a request that takes its two or
+ * three descriptors straight from the ring saves virtio_ring a table
+ * allocation, its DMA mapping and its free per request, which is most of
+ * the ring's cost for a 4 KiB request.  The price is ring space: without
+ * tables each request takes one slot per segment plus two, which
+ * virtblk_ring_limits() and the derived queue depth account for.
+ */
+static int virtblk_validate(struct virtio_device *vdev)
+{
+	if (!READ_ONCE(virtblk_param_indirect_desc))
+		__virtio_clear_bit(vdev, VIRTIO_RING_F_INDIRECT_DESC);
+	return 0;
+}
+
 static struct virtio_driver virtblk_driver = {
 	.feature_table			= virtblk_features,
 	.feature_table_size		= ARRAY_SIZE(virtblk_features),
@@ -1000,6 +1018,7 @@ static struct virtio_driver virtblk_driver = {
 	.feature_table_size_legacy	= ARRAY_SIZE(virtblk_features_legacy),
 	.driver.name			= KBUILD_MODNAME,
 	.id_table			= virtblk_id_table,
+	.validate			= virtblk_validate,
 	.probe				= virtblk_probe,
 	.remove				= virtblk_remove,
 	.config_changed			= virtblk_config_changed,

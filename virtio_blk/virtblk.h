@@ -232,6 +232,7 @@ extern unsigned int virtblk_param_poll_queues;
 extern unsigned int virtblk_param_queue_depth;
 extern unsigned int virtblk_param_io_timeout;
 extern unsigned int virtblk_param_poll_queue_irq;
+extern unsigned int virtblk_param_indirect_desc;
 
 /* Values of poll_queue_irq. */
 #define VIRTBLK_POLL_IRQ_OFF	0	/* poll queues get no vector */

@@ -51,7 +51,9 @@ accept "reduced to" poll_queues=1 poll_queues=2
 accept "" queue_depth=1 queue_depth=1
 accept "" queue_depth=3 queue_depth=3
 accept "capped at the virtqueue size" queue_depth=256 queue_depth=5000
-accept "" queue_depth=256 queue_depth=0
+accept "without indirect descriptors" queue_depth=128 queue_depth=0
+accept "" queue_depth=256 queue_depth=0 indirect_desc=1
+accept "exceeds the" param:indirect_desc=1 indirect_desc=7
 accept "" default_queues=2 io_timeout=0
 # Run time: text is refused, a value out of range lowered.
 /usr/sbin/insmod $ko || fail "plain insmod"
