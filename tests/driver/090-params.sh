@@ -38,7 +38,7 @@ accept "'abc' is not an unsigned integer, ignored" poll_queues=0 poll_queues=abc
 accept "'' is not an unsigned integer, ignored" poll_queues=0 poll_queues
 accept "'1x' is not an unsigned integer, ignored" default_queues=2 \
 	num_request_queues=1x
-accept "'-4' is not an unsigned integer, ignored" queue_depth=256 \
+accept "'-4' is not an unsigned integer, ignored" queue_depth=128 \
 	queue_depth=-4
 accept "exceeds the block layer maximum, using 10240" param:queue_depth=10240 \
 	queue_depth=100000
