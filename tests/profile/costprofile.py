@@ -435,15 +435,14 @@ def run(kernel, driver="stock", params="", engine="psync", n=20000,
         # Every kernel gets the same: one CPU at boot, the others online
         # before the driver loads, so its queues cover them all.
         append += " maxcpus=1"
+        load = (ONLINE_CPUS % (smp - 1)) + load
+    extra = ["-plugin", "%s,out=%s" % (plugin(), os.path.join(prof, "win"))]
     if icount:
         # 6.1 under -icount marks the TSC unstable ("TSCs
         # unsynchronized": QEMU's TCG CPU has no constant-TSC flag) and
         # falls back to the HPET, whose MMIO reads then cost 450
         # instructions of each I/O; a KVM guest has a stable clock.
         append += " tsc=reliable"
-        load = (ONLINE_CPUS % (smp - 1)) + load
-    extra = ["-plugin", "%s,out=%s" % (plugin(), os.path.join(prof, "win"))]
-    if icount:
         # cx16=off: with -icount, a guest's SLUB fast path (cmpxchg16b)
         # was followed by a spurious kernel #DB (EFLAGS garbled, TF set)
         # in about one boot of three, with or without memory callbacks
