@@ -13,8 +13,9 @@
 # indirect_desc=0 (the default) leaves VIRTIO_RING_F_INDIRECT_DESC out of
 # the negotiated features: each request takes its descriptors from the
 # ring, the derived depth is half the ring.  indirect_desc=1 negotiates
-# it as the in-tree driver does.  Either way 4k random writes at a depth
-# beyond what the ring holds without tables (32 x 3 slots), 1M writes
+# it as the in-tree driver does.  Either way 4k random writes at depth
+# 128, beyond the 85 requests of 3 slots a 256-entry ring holds without
+# tables, 1M writes
 # (more segments than the ring has free slots, so the queue stops and
 # restarts) and polled writes verify.
 ko=/in/virtio_blk.ko

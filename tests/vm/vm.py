@@ -796,10 +796,7 @@ class StorageDaemon:
         cmd = self.command()
         with open(self.cmd, "a") as f:
             f.write(" ".join(shlex_quote(c) for c in cmd) + "\n")
-        try:
-            os.unlink(self.socket)      # a killed daemon leaves it behind
-        except FileNotFoundError:
-            pass
+        _remove(self.socket)      # a killed daemon leaves it behind
         with open(self.log, "a") as log:
             log.write("--- start %d at %.3f\n" % (self.starts, time.time()))
             log.flush()
