@@ -24,11 +24,7 @@ TOLERANCE = 0.02
 MAX_EXTRA_EOI = 0.005
 
 
-# Opt-in until the polled wait correction is exact: two boots differed
-# by 1.65% and 1.7% of work (runs of 2026-12-02), too near the 2% limit
-# for a gate, and the case takes 4-5 minutes.
-@case("profile/determinism/6.12", group="profile",
-      optin="polled work repeats only within ~1.7% so far, 4-5 min")
+@case("profile/determinism/6.12", group="profile")
 def _determinism(ctx):
     figs = []
     for i in range(2):
@@ -37,9 +33,12 @@ def _determinism(ctx):
             outdir=os.path.join(ctx.dir, "run%d" % i)))
     w = [f["work"] for f in figs]
     ctx.note("work per I/O %.0f and %.0f (total %.0f and %.0f, %.1f and "
-             "%.1f poll iterations per I/O)" % (
+             "%.1f poll iterations per I/O; instant device %.0f and %.0f, "
+             "%.2f and %.2f polls per I/O)" % (
                  w[0], w[1], figs[0]["kernel_insns"], figs[1]["kernel_insns"],
-                 figs[0]["waits"], figs[1]["waits"]))
+                 figs[0]["waits"], figs[1]["waits"],
+                 figs[0]["instant_insns"], figs[1]["instant_insns"],
+                 figs[0]["instant_waits"], figs[1]["instant_waits"]))
     conds = [(abs(w[0] - w[1]) <= TOLERANCE * (w[0] + w[1]) / 2,
               "work per I/O differs by more than %d%%: %.0f vs %.0f"
               % (TOLERANCE * 100, w[0], w[1]))]

@@ -11,6 +11,14 @@ slope of its counts over the windows' I/O counts (least squares), which
 cancels what fio's start and exit cost (the issue's (5N - N) / 4N with
 more points).
 
+Two more windows, of N/5 and N I/Os, see an instant device: the plugin
+holds the vCPU for 2 ms of host time after each notify write, long
+enough for QEMU to complete the request nearly always, so the guest
+(whose clock is its instruction count) does not wait for it: no sleep in
+interrupt mode, one poll in polled mode.  With them the work per I/O
+comes out the same whatever the host's speed; the five ordinary windows
+give the counts at the emulator's speed and the cost of one wait.
+
 fio and its libraries run from a tmpfs copy (exec over 9p would flood the
 counts with 9p work), the page cache is dropped before each job, and fio
 is pinned to CPU 0.  Kernel symbols come from the guest's own
@@ -24,10 +32,12 @@ of the disk, and all), __schedule calls, and instructions by function.
         [--params poll_queues=1] [--engine psync|io_uring|io_uring-hipri]
         [--ios N] [--out DIR]
     python3 tests/profile/costprofile.py --compare A[/profile.json] B ...
+    python3 tests/profile/costprofile.py --reanalyse DIR
 """
 
 import argparse
 import bisect
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -57,7 +67,7 @@ LAPIC_EOI = 0xb0
 # Functions whose entry count is reported per I/O.
 CALLS = ("__schedule", "schedule", "do_idle", "default_idle",
          "bio_poll", "blk_mq_poll", "virtblk_poll", "io_do_iopoll",
-         "iocb_bio_iopoll",
+         "iocb_bio_iopoll", "__do_sys_io_uring_enter",
          "vring_interrupt", "blk_mq_complete_request")
 
 GUEST = r'''
@@ -81,17 +91,27 @@ job() {	# $1 = tag, $2 = number of I/Os
 		--norandommap --randrepeat=1 --cpus_allowed=0 $ENGINE \
 		--output-format=json --output=$P/fio-$1.json
 }
+# the same address space and page sizes for fio in every window: with
+# address randomisation, transparent huge pages came and went from
+# window to window (up to 0.8M instructions of page clearing)
+echo 0 > /proc/sys/kernel/randomize_va_space || fail "randomize_va_space"
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+[ ! -e $thp ] || echo never > $thp || fail "cannot turn off THP"
 vbp_log "$(cut -d' ' -f1 /proc/uptime)s: warm-up"
 job warmup $N || fail "fio warmup"
 i=0
-for k in $KS; do
-	vbp_log "$(cut -d' ' -f1 /proc/uptime)s: window $i, $k x $N I/Os"
+for w in $KS; do
+	k=${w%i}
+	m=
+	n=$((N * k))
+	[ "$k" = "$w" ] || { m=instant; n=$((N * k / INSTANT_DIV)); }
+	vbp_log "$(cut -d' ' -f1 /proc/uptime)s: window $i, $n I/Os $m"
 	# the disk's own page cache (drop_caches leaves the block device's)
 	blockdev --flushbufs /dev/vda || fail "blockdev --flushbufs"
 	echo 3 > /proc/sys/vm/drop_caches
 	cat /proc/interrupts > $P/irq-$i-0
-	$P/vbp_mark
-	job $i $((N * k))
+	$P/vbp_mark $m
+	job $i $n
 	rc=$?
 	$P/vbp_mark
 	cat /proc/interrupts > $P/irq-$i-1
@@ -175,7 +195,7 @@ def fio_files():
 
 def read_window(path):
     """One window file of the plugin, as a dict."""
-    w = {"insns": {}, "hlt": 0, "mmio": [], "tb": []}
+    w = {"insns": {}, "hlt": 0, "mmio": [], "tb": [], "stalls": None}
     with open(path) as f:
         for ln in f:
             p = ln.split()
@@ -183,6 +203,8 @@ def read_window(path):
                 w["insns"][p[1]] = int(p[2])
             elif p[0] == "hlt":
                 w["hlt"] = int(p[1])
+            elif p[0] == "stalls":
+                w["stalls"] = int(p[1])
             elif p[0] == "mmio":
                 w["mmio"].append((p[1], p[2], int(p[3], 16), int(p[4])))
             elif p[0] == "tb":
@@ -296,7 +318,8 @@ def window_figures(outdir, i, syms, disk_bars, devname):
         after = f.read()
     fig = {"ios": job["read"]["total_ios"],
            "kernel_insns": w["insns"].get("kernel", 0),
-           "user_insns": w["insns"].get("user", 0), "hlt": w["hlt"]}
+           "user_insns": w["insns"].get("user", 0), "hlt": w["hlt"],
+           "stalls": w["stalls"]}
     fig.update(classify(w, disk_bars))
     fig["disk_irqs"], fig["all_irqs"] = irq_counts(before, after, devname)
     fig["funcs"], fig["calls"] = by_function(w, syms)
@@ -325,17 +348,54 @@ def slope(xs, ys):
     return solve([[1.0, x] for x in xs], ys)[1]
 
 
-# What the driver waits with, by mode: the calls that repeat while it
-# waits.  Interrupt mode: the submitter sleeps (__schedule) or not,
-# depending on host timing.  Polled mode: one bio_poll per poll-loop
-# iteration, as many as the emulator's speed makes.
-WAIT_CALLS = {"irq": "__schedule", "poll": "bio_poll"}
+# What a waiter repeats, by mode, and how often an instant device needs
+# it per I/O (None: as often as the instant windows show, rounded).
+# Interrupt mode: the submitter sleeps (__schedule, out and back in) or
+# not, depending on host timing.  Polled mode: one bio_poll per poll-loop
+# iteration, as many as the emulator's speed makes, and io_uring_enter
+# again whenever fio's call returned before the completion.
+WAIT_CALLS = {
+    "irq": (("__schedule", 0), ("__do_sys_io_uring_enter", None)),
+    "poll": (("bio_poll", 1), ("__do_sys_io_uring_enter", None)),
+}
+
+
+def _window_kinds(ks, n):
+    """[(I/Os, instant device?)] of the window list ks, for N = n."""
+    out = []
+    for w in ks:
+        w = str(w)
+        if w.endswith("i"):
+            out.append((n * int(w[:-1]) // INSTANT_DIV, True))
+        else:
+            out.append((n * int(w), False))
+    return out
+
+
+def _slopes(wins, names, key):
+    """{name: slope over wins' I/Os of w[key][name]}."""
+    ios = [w["ios"] for w in wins]
+    return {nm: slope(ios, [w[key].get(nm, 0) for w in wins])
+            for nm in names}
+
+
+def _varies(wins, xs):
+    """Do the counts xs of wins vary apart from the windows' I/Os (more
+    than by a count or so)?  A call made a fixed number of times per I/O
+    would make the fit singular."""
+    rows = [[1.0, w["ios"]] for w in wins]
+    try:
+        a, b = solve(rows, xs)
+    except ValueError:
+        return False
+    return max(abs(x - a - b * w["ios"]) for x, w in zip(xs, wins)) > 2.0
 
 
 def analyse(outdir, n, ks):
     """Per-I/O figures of a profile run (guest output in outdir/out,
     plugin windows in outdir/prof): every count's slope over the windows'
-    I/O counts, so start-up cost drops out."""
+    I/O counts, so start-up cost drops out.  Event counts are the ordinary
+    windows'; work per I/O comes from the instant-device windows."""
     out = os.path.join(outdir, "out")
     with open(os.path.join(out, "kallsyms.txt")) as f:
         syms = Symbols(f.read())
@@ -343,56 +403,102 @@ def analyse(outdir, n, ks):
         disk_bars = bars(f.read())
     with open(os.path.join(out, "virtio-dev.txt")) as f:
         devname = f.read().strip()
-    wins = [window_figures(outdir, i, syms, disk_bars, devname)
-            for i in range(len(ks))]
-    ios = [w["ios"] for w in wins]
-    if ios != [n * k for k in ks]:
+    kinds = _window_kinds(ks, n)
+    allw = [window_figures(outdir, i, syms, disk_bars, devname)
+            for i in range(len(kinds))]
+    got = [w["ios"] for w in allw]
+    if got != [k for k, _ in kinds]:
         raise vm.HarnessError("fio did %s I/Os, not %s"
-                              % (ios, [n * k for k in ks]))
-    fig = {"ios": ios}
+                              % (got, [k for k, _ in kinds]))
+    for w, (_, inst) in zip(allw, kinds):
+        w["instant"] = inst
+    wins = [w for w in allw if not w["instant"]]
+    fast = [w for w in allw if w["instant"]]
+    ios = [w["ios"] for w in wins]
+    fig = {"ios": ios, "instant_ios": [w["ios"] for w in fast]}
     for k in ("kernel_insns", "user_insns", "hlt", "notify", "eoi", "lapic",
               "other_w", "other_r", "disk_irqs", "all_irqs"):
         fig[k] = slope(ios, [w[k] for w in wins])
     names = set()
-    for w in wins:
+    for w in allw:
         names |= set(w["funcs"])
-    funcs = {nm: slope(ios, [w["funcs"].get(nm, 0) for w in wins])
-             for nm in names}
-    calls = {nm: slope(ios, [w["calls"].get(nm, 0) for w in wins])
-             for nm in CALLS}
+    funcs = _slopes(wins, names, "funcs")
+    calls = _slopes(wins, CALLS, "calls")
     fig["calls"] = calls
     fig["schedule_calls"] = calls["__schedule"]
-    fig["top"] = [[k, round(v, 1)] for k, v in
-                  sorted(funcs.items(), key=lambda kv: -kv[1])[:25]]
     fig["funcs"] = {k: round(v, 1) for k, v in funcs.items()
                     if abs(v) >= 0.5}
-    # Work versus wait: kernel = a + b * ios + c * waits over the windows;
-    # c is the cost of one wait (a sleep, an empty poll iteration).  Work
-    # per I/O leaves out the waits, except, when polling, the one
-    # iteration that finds the completion.
+    # Work versus wait.  How often a waiter sleeps (interrupt mode) or
+    # polls (polled mode) follows the host's speed; in the instant-device
+    # windows it cannot wait: no sleep in interrupt mode, one poll and one
+    # io_uring_enter in polled mode.  Work per I/O is the instant
+    # windows' slope.  A wait they still show (a hold too short for the
+    # host) is taken out at its cost: fit kernel = a + b * ios + sum of
+    # c_j * calls_j over all windows, for each wait call that varies
+    # apart from the I/Os; c_j is the cost of one more call j.  (b plus
+    # what an instant device needs of each call would be work too, but
+    # the ordinary windows also carry what passes with time, such as
+    # timer ticks while a CPU halts, and b takes some of it.)
     mode = "poll" if calls["bio_poll"] >= 0.5 else "irq"
-    waits = [w["calls"].get(WAIT_CALLS[mode], 0) for w in wins]
     fig["mode"] = mode
-    fig["waits"] = slope(ios, waits)
+    if not fast:
+        raise vm.HarnessError("no instant-device window")
+    fig["instant_insns"] = slope(fig["instant_ios"],
+                                 [w["kernel_insns"] for w in fast])
+    fig["stalls"] = slope(fig["instant_ios"], [w["stalls"] or 0
+                                               for w in fast])
+    regs = []
+    for nm, need in WAIT_CALLS[mode]:
+        xs = [w["calls"].get(nm, 0) for w in allw]
+        fast_rate = slope(fig["instant_ios"], [w["calls"].get(nm, 0)
+                                               for w in fast])
+        if need is None:
+            need = round(fast_rate)
+        if _varies(allw, xs):
+            regs.append((nm, need, xs))
+        fig.setdefault("wait_calls", {})[nm] = {
+            "per_io": slope(ios, [w["calls"].get(nm, 0) for w in wins]),
+            "instant_per_io": fast_rate, "instant_need": need}
+    main = WAIT_CALLS[mode][0][0]
+    for w in allw:
+        w["waits"] = w["calls"].get(main, 0)
+    fig["waits"] = fig["wait_calls"][main]["per_io"]
+    fig["instant_waits"] = fig["wait_calls"][main]["instant_per_io"]
     try:
-        _, b, c = solve([[1.0, x, y] for x, y in zip(ios, waits)],
-                        [w["kernel_insns"] for w in wins])
+        co = solve([[1.0, w["ios"]] + [r[2][i] for r in regs]
+                    for i, w in enumerate(allw)],
+                   [w["kernel_insns"] for w in allw])
     except ValueError:
-        b, c = fig["kernel_insns"], 0.0
-    if mode == "irq" and fig["waits"] < 0.01:
-        b, c = fig["kernel_insns"], 0.0
-    fig["wait_cost"] = c
-    fig["work"] = b + (c if mode == "poll" else 0.0)
+        co = [0.0, fig["instant_insns"]] + [0.0] * len(regs)
+        regs = []
+    work = fig["instant_insns"]
+    fig["fit_work"] = co[1]
+    for (nm, need, _), c in zip(regs, co[2:]):
+        wc = fig["wait_calls"][nm]
+        wc["cost"] = c
+        work -= (wc["instant_per_io"] - need) * c
+        fig["fit_work"] += need * c
+    fig["wait_cost"] = fig["wait_calls"][main].get("cost", 0.0)
+    fig["work"] = work
     fig["wait"] = fig["kernel_insns"] - fig["work"]
-    fig["windows"] = [{k: w[k] for k in ("ios", "kernel_insns", "user_insns",
-                                         "eoi", "notify", "disk_irqs")} |
-                      {"waits": x} for w, x in zip(wins, waits)]
+    work_funcs = _slopes(fast, names, "funcs")
+    fig["funcs_work"] = {k: round(v, 1) for k, v in work_funcs.items()
+                         if abs(v) >= 0.5}
+    fig["top"] = [[k, round(v, 1)] for k, v in
+                  sorted(work_funcs.items(), key=lambda kv: -kv[1])[:25]]
+    fig["windows"] = [{k: w[k] for k in ("ios", "instant", "kernel_insns",
+                                         "user_insns", "eoi", "notify",
+                                         "disk_irqs", "waits", "stalls")}
+                      for w in allw]
     return fig
 
 
 # ------------------------------------------------------------ running
 
-KS = (1, 5, 2, 4, 3)
+# Windows, in multiples of N I/Os; "i": an instant-device window, in
+# multiples of N / INSTANT_DIV (each of its I/Os holds the host 2 ms).
+KS = ("1", "5", "2", "4", "3", "1i", "5i")
+INSTANT_DIV = 5
 
 # Guest shell: online the CPUs that maxcpus=1 left offline (%d: the last).
 ONLINE_CPUS = r'''for c in /sys/devices/system/cpu/cpu[0-9]*/online; do
@@ -404,12 +510,16 @@ done
 
 
 def run(kernel, driver="stock", params="", engine="psync", n=20000,
-        outdir=None, smp=2, icount=True, timeout=600, disk=None):
+        outdir=None, smp=2, icount=True, timeout=600, disk=None,
+        stall_us=2000):
     """Boot kernel with the plugin, profile driver; return the figures.
 
     disk: the vm.Disk profiled (default: 1 GiB null-co on QEMU's main
     loop; an IOThread or qemu-storage-daemon disk profiles that host).
-    icount=False drops -icount (only for showing what it is for)."""
+    icount=False drops -icount (only for showing what it is for).
+    stall_us: how long the instant-device windows hold the vCPU after a
+    notify write (host microseconds; long enough for QEMU to complete a
+    null-co request)."""
     if isinstance(kernel, str):
         kernel = vm.find_kernel(kernel)
     outdir = outdir or tempfile.mkdtemp(prefix="vbp-prof-")
@@ -436,7 +546,8 @@ def run(kernel, driver="stock", params="", engine="psync", n=20000,
         # before the driver loads, so its queues cover them all.
         append += " maxcpus=1"
         load = (ONLINE_CPUS % (smp - 1)) + load
-    extra = ["-plugin", "%s,out=%s" % (plugin(), os.path.join(prof, "win"))]
+    extra = ["-plugin", "%s,out=%s,stall_us=%d" % (
+        plugin(), os.path.join(prof, "win"), stall_us)]
     if icount:
         # 6.1 under -icount marks the TSC unstable ("TSCs
         # unsynchronized": QEMU's TCG CPU has no constant-TSC flag) and
@@ -449,8 +560,8 @@ def run(kernel, driver="stock", params="", engine="psync", n=20000,
         # on that instruction; SLUB without cmpxchg16b never showed it.
         # Both drivers pay the same slower allocator.
         extra += ["-icount", "shift=0", "-cpu", "max,cx16=off"]
-    env = {"N": n, "KS": " ".join(str(k) for k in KS), "ENGINE": ENGINES[engine], "FIO_FILES": " ".join(files),
-           "FIO_LOADER": loader}
+    env = {"N": n, "KS": " ".join(KS), "INSTANT_DIV": INSTANT_DIV, "ENGINE": ENGINES[engine],
+           "FIO_FILES": " ".join(files), "FIO_LOADER": loader}
     v = vm.VM(kernel, load + GUEST,
               disks=[disk or vm.Disk(backend="null-co", size="1G")],
               outdir=outdir, smp=smp, files=guest_files, env=env,
@@ -461,22 +572,40 @@ def run(kernel, driver="stock", params="", engine="psync", n=20000,
         raise vm.HarnessError("profile run failed: %s" % r.summary())
     fig = analyse(outdir, n, KS)
     fig.update({"kernel": kernel.release, "driver": driver,
-                "params": params, "engine": engine, "n": n,
-                "elapsed_s": round(r.elapsed, 1)})
+                "params": params, "engine": engine, "n": n, "ks": KS,
+                "stall_us": stall_us, "elapsed_s": round(r.elapsed, 1)})
     with open(os.path.join(outdir, "profile.json"), "w") as f:
+        json.dump(fig, f, indent=1)
+    return fig
+
+
+def reanalyse(outdir):
+    """Figures of an earlier run's outdir again, from its window files
+    (after a change to the analysis); rewrites its profile.json."""
+    path = os.path.join(outdir, "profile.json")
+    with open(path) as f:
+        old = json.load(f)
+    fig = analyse(outdir, old["n"], old.get("ks", KS))
+    for k in ("kernel", "driver", "params", "engine", "n", "ks",
+              "stall_us", "elapsed_s"):
+        if k in old:
+            fig[k] = old[k]
+    with open(path, "w") as f:
         json.dump(fig, f, indent=1)
     return fig
 
 
 def report(fig):
     """Human-readable lines of one profile."""
-    lines = ["%s %s %s %s: windows of %s I/Os, %.0fs" % (
+    lines = ["%s %s %s %s: windows of %s I/Os, instant device %s, %.0fs" % (
         fig["kernel"], fig["driver"], fig["params"] or "-", fig["engine"],
-        "/".join(str(x) for x in fig["ios"]), fig["elapsed_s"])]
+        "/".join(str(x) for x in fig["ios"]),
+        "/".join(str(x) for x in fig["instant_ios"]), fig["elapsed_s"])]
     for k, label in (("kernel_insns", "kernel instructions"),
                      ("work", "  work"), ("wait", "  wait"),
-                     ("waits", "  waits (%s)" % WAIT_CALLS[fig["mode"]]),
-                     ("wait_cost", "  cost of one wait"),
+                     ("instant_insns", "  instant device, raw"),
+                     ("fit_work", "  work by the fit"),
+                     ("stalls", "  held kicks (instant)"),
                      ("user_insns", "user instructions"),
                      ("notify", "notify writes"), ("eoi", "LAPIC EOIs"),
                      ("lapic", "other LAPIC accesses"),
@@ -486,7 +615,18 @@ def report(fig):
                      ("all_irqs", "all interrupts"),
                      ("schedule_calls", "__schedule calls")):
         lines.append("  %-22s %10.2f per I/O" % (label, fig[k]))
-    lines.append("  top functions (kernel instructions per I/O):")
+        if k == "wait":
+            for nm, wc in fig["wait_calls"].items():
+                if max(abs(wc["per_io"]), abs(wc["instant_per_io"])) < 0.005:
+                    continue
+                lines.append("    %-20s %10.2f per I/O, %.2f instant "
+                             "(%d needed), %s each" % (
+                                 nm[:20], wc["per_io"], wc["instant_per_io"],
+                                 wc["instant_need"],
+                                 "%.0f" % wc["cost"] if "cost" in wc
+                                 else "fixed"))
+    lines.append("  top functions (kernel instructions per I/O, instant "
+                 "device):")
     for name, v in fig["top"]:
         lines.append("    %8.1f  %s" % (v, name))
     return lines
@@ -499,28 +639,46 @@ BENCH_ENGINES = {"--ioengine=io_uring": "io_uring",
                  "--ioengine=io_uring --hipri=1": "io_uring-hipri"}
 
 
-def bench_pass(kernels, configs, outdir, log, disk_for=None):
+def bench_pass(kernels, configs, outdir, log, disk_for=None, jobs=None):
     """make bench's cost pass: one profile per kernel and virtio_blk
     configuration of the run (stock/ours, irq/poll, on the
     configuration's host; the cpuidle and NVMe ones are not profiled
     yet).  disk_for(config): the vm.Disk to profile that configuration
-    on (default: run()'s).  Returns {series: {config: figures}}; a
-    failed profile is logged and left out."""
-    out = {}
+    on (default: run()'s).  jobs: profiles run at once (default: one per
+    host core, at most 2; the counts do not depend on load).  Returns
+    {series: {config: figures}}; a failed profile is logged and left
+    out."""
+    todo = []
     for k in kernels:
-        out[k.series] = {}
         for c in configs:
             if c.driver not in ("stock", "ours") or c.cpuidle is not None \
                     or c.engine not in BENCH_ENGINES:
                 continue
-            d = os.path.join(outdir, "raw", k.series, "%s-cost" % c.name)
-            log("cost profile %s %s" % (k.series, c.name))
-            try:
-                fig = run(k, c.driver, c.params, BENCH_ENGINES[c.engine],
-                          outdir=d, disk=disk_for(c) if disk_for else None)
-            except (vm.HarnessError, build.BuildError) as e:
-                log("cost profile %s %s failed: %s" % (k.series, c.name, e))
-                continue
+            todo.append((k, c))
+    # built once, before the profiles run side by side
+    plugin()
+    mark_prog()
+
+    def one(kc):
+        k, c = kc
+        d = os.path.join(outdir, "raw", k.series, "%s-cost" % c.name)
+        log("cost profile %s %s" % (k.series, c.name))
+        try:
+            fig = run(k, c.driver, c.params, BENCH_ENGINES[c.engine],
+                      outdir=d, disk=disk_for(c) if disk_for else None)
+        except (vm.HarnessError, build.BuildError) as e:
+            log("cost profile %s %s failed: %s" % (k.series, c.name, e))
+            return None
+        log("cost profile %s %s: work %.0f per I/O" % (k.series, c.name,
+                                                        fig["work"]))
+        return fig
+
+    jobs = jobs or max(1, min(2, os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        figs = list(ex.map(one, todo))
+    out = {k.series: {} for k in kernels}
+    for (k, c), fig in zip(todo, figs):
+        if fig is not None:
             out[k.series][c.name] = fig
     return out
 
@@ -584,18 +742,24 @@ def compare(paths, limit=40):
         lines.insert(i, "#%d %s %s %s %s" % (i, f["kernel"], f["driver"],
                                             f["params"] or "-", f["engine"]))
     for k in ("kernel_insns", "work", "wait", "waits", "wait_cost",
-              "notify", "eoi", "hlt", "all_irqs", "schedule_calls"):
-        lines.append("%-22s" % k + "".join("%12.2f" % f[k] for f in figs))
-    ref = figs[0].get("funcs") or dict(figs[0]["top"])
-    others = [f.get("funcs") or dict(f["top"]) for f in figs[1:]]
+              "instant_insns", "instant_waits", "fit_work", "notify", "eoi",
+              "hlt",
+              "all_irqs", "schedule_calls"):
+        lines.append("%-22s" % k + "".join(
+            "%12.2f" % f[k] if k in f else "%12s" % "-" for f in figs))
+
+    def work_funcs(f):
+        return f.get("funcs_work") or f.get("funcs") or dict(f["top"])
+    ref = work_funcs(figs[0])
+    others = [work_funcs(f) for f in figs[1:]]
     names = set(ref)
     for o in others:
         names |= set(o)
     def spread(nm):
         vals = [ref.get(nm, 0)] + [o.get(nm, 0) for o in others]
         return max(vals) - min(vals)
-    lines.append("functions (kernel instructions per I/O), largest "
-                 "differences first:")
+    lines.append("functions (kernel instructions per I/O of the work), "
+                 "largest differences first:")
     for nm in sorted(names, key=spread, reverse=True)[:limit]:
         lines.append("  %-40s" % nm[:40] + "".join(
             "%10.1f" % d.get(nm, 0) for d in [ref] + others))
@@ -605,6 +769,9 @@ def compare(paths, limit=40):
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--compare":
         print("\n".join(compare(sys.argv[2:])))
+        return
+    if len(sys.argv) == 3 and sys.argv[1] == "--reanalyse":
+        print("\n".join(report(reanalyse(sys.argv[2]))))
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kernel", default="6.12")

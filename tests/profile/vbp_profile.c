@@ -13,6 +13,16 @@
  * closed window k is written to OUT.k (then renamed into place, so the
  * host never reads a half-written file).
  *
+ * The second marker, "xchg %cx,%cx" (66 87 c9), opens an instant-device
+ * window: there, every MMIO store to a virtio block device's notify
+ * region (QEMU names it "virtio-pci-notify-" and the device's name:
+ * virtio-blk, vhost-user-blk) holds the vCPU for STALL_US microseconds
+ * of host time after the store.  QEMU's main loop completes
+ * the request and raises its interrupt meanwhile, while the guest's clock
+ * (instructions, under -icount) stands still: the guest sees a device
+ * that answers at once, so a waiter never sleeps and a poller's first
+ * poll finds the completion.  Either marker closes an open window.
+ *
  * Counts are kept by inline adds that run all the time (no helper call per
  * block), and a window is the difference between two snapshots taken at
  * its markers.  Per translated block (keyed by start address and length):
@@ -25,10 +35,11 @@
  *   window K
  *   insns kernel|user N       instructions in blocks started in the window
  *   hlt N                     HLT executions
+ *   stalls N                  stores held (instant-device windows only)
  *   mmio w|r REGION ADDR N    MMIO accesses (ADDR hex physical)
  *   tb ADDR LEN EXECS         kernel blocks that ran (ADDR hex virtual)
  *
- * Plugin arguments: out=PATH (required).
+ * Plugin arguments: out=PATH (required), stall_us=N (default 2000).
  *
  * Locking: QEMU runs this plugin from its vCPU threads.  The harness runs
  * single-threaded TCG (one thread for all vCPUs, required by -icount), so
@@ -41,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <qemu-plugin.h>
 
@@ -49,6 +61,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define KERNEL_BASE 0xffff800000000000ULL
 
 static const unsigned char marker[] = { 0x66, 0x87, 0xdb };
+static const unsigned char marker_instant[] = { 0x66, 0x87, 0xc9 };
 
 /* One translated block: exec count (inline add), snapshot at window start. */
 struct tb_rec {
@@ -79,6 +92,19 @@ static struct mmio_rec *mmio_hash[1 << MMIO_BITS];
 
 static uint64_t hlt_execs, hlt_start;
 static int counting;
+static int instant;			/* the open window stalls stores */
+static uint64_t stalls;
+static unsigned long stall_us = 2000;
+
+/* Is name a virtio block device's notify region? */
+static int blk_notify_region(const char *name)
+{
+	static const char prefix[] = "virtio-pci-notify-";
+	size_t len = strlen(name);
+
+	return !strncmp(name, prefix, sizeof(prefix) - 1) && len >= 3 &&
+		!strcmp(name + len - 3, "blk");
+}
 static unsigned int window;
 static char *out_path;
 
@@ -139,7 +165,7 @@ static void mmio_count(const char *name, uint64_t addr, int store)
 	r->count++;
 }
 
-static void window_open(void)
+static void window_open(int instant_device)
 {
 	size_t i;
 	unsigned int h;
@@ -151,6 +177,8 @@ static void window_open(void)
 	for (h = 0; h < (1u << MMIO_BITS); h++)
 		for (m = mmio_hash[h]; m; m = m->next)
 			m->count = 0;
+	stalls = 0;
+	instant = instant_device;
 	counting = 1;
 }
 
@@ -188,6 +216,8 @@ static void window_close(void)
 	fprintf(f, "insns kernel %" PRIu64 "\n", kern);
 	fprintf(f, "insns user %" PRIu64 "\n", user);
 	fprintf(f, "hlt %" PRIu64 "\n", hlt_execs - hlt_start);
+	if (instant)
+		fprintf(f, "stalls %" PRIu64 "\n", stalls);
 	for (h = 0; h < (1u << MMIO_BITS); h++)
 		for (m = mmio_hash[h]; m; m = m->next)
 			if (m->count)
@@ -209,31 +239,51 @@ out:
 	free(dst);
 }
 
+/* udata: non-NULL for the instant-device marker */
 static void on_marker(unsigned int vcpu, void *udata)
 {
 	pthread_mutex_lock(&tb_lock);
 	if (counting)
 		window_close();
 	else
-		window_open();
+		window_open(udata != NULL);
 	pthread_mutex_unlock(&tb_lock);
+}
+
+/* Hold the vCPU (the lock is not held: QEMU's main loop runs meanwhile). */
+static void stall(void)
+{
+	struct timespec ts = {
+		.tv_sec = stall_us / 1000000,
+		.tv_nsec = (long)(stall_us % 1000000) * 1000,
+	};
+
+	while (nanosleep(&ts, &ts))
+		;
 }
 
 static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
 		   uint64_t vaddr, void *udata)
 {
 	struct qemu_plugin_hwaddr *hw;
+	const char *name;
+	int store, hold;
 
 	if (!counting)
 		return;
 	hw = qemu_plugin_get_hwaddr(info, vaddr);
 	if (!hw || !qemu_plugin_hwaddr_is_io(hw))
 		return;
+	name = qemu_plugin_hwaddr_device_name(hw);
+	store = qemu_plugin_mem_is_store(info);
 	pthread_mutex_lock(&tb_lock);
-	mmio_count(qemu_plugin_hwaddr_device_name(hw),
-		   qemu_plugin_hwaddr_phys_addr(hw),
-		   qemu_plugin_mem_is_store(info));
+	mmio_count(name, qemu_plugin_hwaddr_phys_addr(hw), store);
+	hold = instant && store && blk_notify_region(name);
+	if (hold)
+		stalls++;
 	pthread_mutex_unlock(&tb_lock);
+	if (hold)
+		stall();
 }
 
 /*
@@ -285,6 +335,11 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (len == sizeof(marker) && !memcmp(b, marker, len))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker,
 						QEMU_PLUGIN_CB_NO_REGS, NULL);
+		else if (len == sizeof(marker_instant) &&
+			 !memcmp(b, marker_instant, len))
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker,
+						QEMU_PLUGIN_CB_NO_REGS,
+						(void *)marker_instant);
 		else if (len == 1 && b[0] == 0xf4)
 			qemu_plugin_register_vcpu_insn_exec_inline(insn,
 						QEMU_PLUGIN_INLINE_ADD_U64,
@@ -306,9 +361,22 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 		qemu_plugin_outs("vbp_profile: system emulation only\n");
 		return -1;
 	}
-	for (i = 0; i < argc; i++)
-		if (!strncmp(argv[i], "out=", 4))
+	for (i = 0; i < argc; i++) {
+		char *end;
+
+		if (!strncmp(argv[i], "out=", 4)) {
 			out_path = argv[i] + 4;
+		} else if (!strncmp(argv[i], "stall_us=", 9)) {
+			stall_us = strtoul(argv[i] + 9, &end, 10);
+			if (*end || !argv[i][9] || stall_us > 1000000) {
+				qemu_plugin_outs("vbp_profile: stall_us must be 0 to 1000000\n");
+				return -1;
+			}
+		} else {
+			qemu_plugin_outs("vbp_profile: unknown argument\n");
+			return -1;
+		}
+	}
 	if (!out_path) {
 		qemu_plugin_outs("vbp_profile: out=PATH is required\n");
 		return -1;
