@@ -318,6 +318,12 @@ def _stats(text):
     return d
 
 
+def nvme_disk(disk):
+    """disk as an emulated NVMe controller on the same backend."""
+    return dataclasses.replace(disk, model="nvme", serial="vbp0",
+                               packed=None, num_queues=None)
+
+
 def run_one(kernel, cfg, workloads, runtime, idle_secs, outdir, disk):
     wl = [w for w in WORKLOADS if w[0] in workloads]
     env = {"WORKLOADS": " ".join(w[0] for w in wl), "RUNTIME": runtime,
@@ -329,8 +335,7 @@ def run_one(kernel, cfg, workloads, runtime, idle_secs, outdir, disk):
     files, load = guest_files(kernel, cfg)
     disk = host_disk(disk, cfg.host)
     if cfg.driver == "nvme":
-        disk = dataclasses.replace(disk, model="nvme", serial="vbp0",
-                                   packed=None, num_queues=None)
+        disk = nvme_disk(disk)
     names = [w[0] for w in wl] + (["idle"] if idle_secs else [])
     marks = Marks(names)
     v = vm.VM(kernel, load + GUEST, disks=[disk], outdir=outdir,
@@ -725,6 +730,7 @@ def report(results, meta, configs, outdir):
     summary = summarize(results, series, meta["workloads"], configs, meta)
     pngs = plots(results, series, meta["kernels"], meta["workloads"],
                  configs, meta, outdir)
+    pngs += costprofile.plot(meta.get("cost"), outdir)
     if pngs:
         summary += "\nPlots: " + ", ".join(pngs) + "\n"
     summary += costprofile.summary_md(meta.get("cost"))

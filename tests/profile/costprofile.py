@@ -28,9 +28,10 @@ Figures per I/O: kernel and user instructions, virtio notify writes,
 LAPIC EOI writes, other MMIO accesses, HLTs, interrupts (/proc/interrupts
 of the disk, and all), __schedule calls, and instructions by function.
 
-    python3 tests/profile/costprofile.py [--kernel 6.12] [--driver stock|ours]
+    python3 tests/profile/costprofile.py [--kernel 6.12]
+        [--driver stock|ours|nvme]
         [--params poll_queues=1] [--engine psync|io_uring|io_uring-hipri]
-        [--ios N] [--out DIR]
+        [--cpuidle PARAMS] [--ios N] [--out DIR]
     python3 tests/profile/costprofile.py --compare A[/profile.json] B ...
     python3 tests/profile/costprofile.py --reanalyse DIR
 """
@@ -71,7 +72,7 @@ CALLS = ("__schedule", "schedule", "do_idle", "default_idle",
          "vring_interrupt", "blk_mq_complete_request")
 
 GUEST = r'''
-vbp_wait_dev /dev/vda 20
+vbp_wait_dev /dev/$BLK 20
 P=/tmp/prof
 mkdir -p $P
 vbp_log "$(cut -d' ' -f1 /proc/uptime)s: copying fio"
@@ -79,14 +80,22 @@ vbp_log "$(cut -d' ' -f1 /proc/uptime)s: copying fio"
 for f in $FIO_FILES; do cp "$f" $P/ || fail "copy $f"; done
 cp /in/vbp_mark $P/ || fail "copy vbp_mark"
 FIO="$P/$FIO_LOADER --library-path $P $P/fio"
-dev=$(readlink -f /sys/block/vda/device)
-cat "$dev/../resource" > $VBP_OUT/resource.txt
-echo "$(basename "$dev")" > $VBP_OUT/virtio-dev.txt
+# the disk's PCI function (virtio: vda -> virtio0 -> PCI; NVMe: nvme0n1
+# -> nvme0 -> nvme -> PCI) and its interrupts' names in /proc/interrupts
+dev=$(readlink -f /sys/block/$BLK/device)
+pci=$dev
+while [ ! -e "$pci/resource" ] && [ "$pci" != / ]; do pci=${pci%/*}; done
+[ -e "$pci/resource" ] || fail "no PCI function above $dev"
+cat "$pci/resource" > $VBP_OUT/resource.txt
+case $BLK in
+nvme*) echo "$(basename "$dev")q" ;;
+*) echo "$(basename "$dev")-" ;;
+esac > $VBP_OUT/virtio-dev.txt
 awk '$2 ~ /^[tT]$/' /proc/kallsyms > $VBP_OUT/kallsyms.txt
 [ "$(head -n 1 $VBP_OUT/kallsyms.txt | cut -c1-8)" != 00000000 ] ||
 	fail "kallsyms shows no addresses"
 job() {	# $1 = tag, $2 = number of I/Os
-	$FIO --name=p --filename=/dev/vda --direct=1 --rw=randread --bs=4k \
+	$FIO --name=p --filename=/dev/$BLK --direct=1 --rw=randread --bs=4k \
 		--iodepth=1 --numjobs=1 --size=1G --number_ios=$2 \
 		--norandommap --randrepeat=1 --cpus_allowed=0 $ENGINE \
 		--output-format=json --output=$P/fio-$1.json
@@ -107,7 +116,7 @@ for w in $KS; do
 	[ "$k" = "$w" ] || { m=instant; n=$((N * k / INSTANT_DIV)); }
 	vbp_log "$(cut -d' ' -f1 /proc/uptime)s: window $i, $n I/Os $m"
 	# the disk's own page cache (drop_caches leaves the block device's)
-	blockdev --flushbufs /dev/vda || fail "blockdev --flushbufs"
+	blockdev --flushbufs /dev/$BLK || fail "blockdev --flushbufs"
 	echo 3 > /proc/sys/vm/drop_caches
 	cat /proc/interrupts > $P/irq-$i-0
 	$P/vbp_mark $m
@@ -247,11 +256,14 @@ def bars(resource):
 
 def classify(window, disk_bars):
     """MMIO counts of a window: notify (writes to the disk's virtio notify
-    region), eoi, lapic (other LAPIC accesses), other_w, other_r."""
+    region, or an NVMe controller's doorbells), eoi, lapic (other LAPIC
+    accesses), other_w, other_r."""
     c = {"notify": 0, "eoi": 0, "lapic": 0, "other_w": 0, "other_r": 0}
     for rw, name, addr, n in window["mmio"]:
         in_disk = any(s <= addr <= e for s, e in disk_bars)
-        if rw == "w" and in_disk and "notify" in name:
+        # QEMU's NVMe register region is "nvme"; inside the windows the
+        # driver writes only doorbells there (submission and completion)
+        if rw == "w" and in_disk and ("notify" in name or name == "nvme"):
             c["notify"] += n
         elif LAPIC_BASE <= addr < LAPIC_BASE + 0x1000:
             if rw == "w" and addr - LAPIC_BASE == LAPIC_EOI:
@@ -277,8 +289,9 @@ def by_function(window, syms):
 
 
 def irq_counts(before, after, devname):
-    """(interrupts of the virtio device devname, all interrupts) between
-    two /proc/interrupts snapshots."""
+    """(interrupts of the disk, all interrupts) between two
+    /proc/interrupts snapshots; devname starts the names of the disk's
+    lines ("virtio0-", "nvme0q")."""
     def parse(text):
         lines = text.splitlines()
         ncpu = len(lines[0].split())
@@ -301,7 +314,7 @@ def irq_counts(before, after, devname):
         if k == "ERR:" or k == "MIS:":
             continue
         total += d
-        if devname + "-" in ln:
+        if devname in ln:
             dev += d
     return dev, total
 
@@ -403,6 +416,8 @@ def analyse(outdir, n, ks):
         disk_bars = bars(f.read())
     with open(os.path.join(out, "virtio-dev.txt")) as f:
         devname = f.read().strip()
+    if devname.startswith("virtio") and not devname.endswith("-"):
+        devname += "-"      # written without it before NVMe was profiled
     kinds = _window_kinds(ks, n)
     allw = [window_figures(outdir, i, syms, disk_bars, devname)
             for i in range(len(kinds))]
@@ -464,13 +479,22 @@ def analyse(outdir, n, ks):
         w["waits"] = w["calls"].get(main, 0)
     fig["waits"] = fig["wait_calls"][main]["per_io"]
     fig["instant_waits"] = fig["wait_calls"][main]["instant_per_io"]
-    try:
-        co = solve([[1.0, w["ios"]] + [r[2][i] for r in regs]
-                    for i, w in enumerate(allw)],
-                   [w["kernel_insns"] for w in allw])
-    except ValueError:
-        co = [0.0, fig["instant_insns"]] + [0.0] * len(regs)
-        regs = []
+    while True:
+        try:
+            co = solve([[1.0, w["ios"]] + [r[2][i] for r in regs]
+                        for i, w in enumerate(allw)],
+                       [w["kernel_insns"] for w in allw])
+        except ValueError:
+            co = [0.0, fig["instant_insns"]] + [0.0] * len(regs)
+            regs = []
+            break
+        # A call that costs less than nothing is not what the waiting
+        # costs: with the cpuidle module the idle CPU polls for as long
+        # as the emulator takes, whatever the calls.  Fit without it.
+        neg = [j for j, c in enumerate(co[2:]) if c < 0]
+        if not neg:
+            break
+        regs.pop(min(neg, key=lambda j: co[2 + j]))
     work = fig["instant_insns"]
     fig["fit_work"] = co[1]
     for (nm, need, _), c in zip(regs, co[2:]):
@@ -511,9 +535,14 @@ done
 
 def run(kernel, driver="stock", params="", engine="psync", n=20000,
         outdir=None, smp=2, icount=True, timeout=600, disk=None,
-        stall_us=2000):
+        stall_us=2000, cpuidle=None):
     """Boot kernel with the plugin, profile driver; return the figures.
 
+    driver: "stock", "ours" (virtio_blk) or "nvme" (the in-tree driver of
+    an emulated NVMe controller on the same backend); params: its module
+    parameters; cpuidle: cpuidle_haltpoll_io's parameters, None to leave
+    the module out.  The guest loads them as make bench does
+    (tests/bench.py guest_files()).
     disk: the vm.Disk profiled (default: 1 GiB null-co on QEMU's main
     loop; an IOThread or qemu-storage-daemon disk profiles that host).
     icount=False drops -icount (only for showing what it is for).
@@ -528,14 +557,20 @@ def run(kernel, driver="stock", params="", engine="psync", n=20000,
     for f in os.listdir(prof):
         os.unlink(os.path.join(prof, f))
     files, loader = fio_files()
-    guest_files = {"vbp_mark": mark_prog()}
-    load = ""
-    if driver == "ours":
-        guest_files["virtio_blk.ko"] = build.module(kernel, "virtio_blk",
-                                                    shipped=True)
-        guest_files["vbp_hints.ko"] = build.module(kernel, "vbp_hints",
-                                                   shipped=True)
-    load = "vbp_load %s %s\n" % (driver, params)
+    # make bench's own loading of the drivers (imported here: bench
+    # imports this module)
+    if os.path.dirname(HERE) not in sys.path:
+        sys.path.insert(0, os.path.dirname(HERE))
+    import bench  # pylint: disable=import-outside-toplevel
+    cfg = bench.Config("profile", driver, params, ENGINES[engine],
+                       cpuidle=cpuidle)
+    guest_files, load = bench.guest_files(kernel, cfg)
+    guest_files["vbp_mark"] = mark_prog()
+    disk = disk or vm.Disk(backend="null-co", size="1G")
+    blk = "vda"
+    if driver == "nvme":
+        disk = bench.nvme_disk(disk)
+        blk = "nvme0n1"
     append = "nokaslr"
     if icount and smp > 1:
         # Under -icount, 6.1 never finishes bringing up its secondary
@@ -560,10 +595,10 @@ def run(kernel, driver="stock", params="", engine="psync", n=20000,
         # on that instruction; SLUB without cmpxchg16b never showed it.
         # Both drivers pay the same slower allocator.
         extra += ["-icount", "shift=0", "-cpu", "max,cx16=off"]
-    env = {"N": n, "KS": " ".join(KS), "INSTANT_DIV": INSTANT_DIV, "ENGINE": ENGINES[engine],
+    env = {"N": n, "KS": " ".join(KS), "INSTANT_DIV": INSTANT_DIV,
+           "ENGINE": ENGINES[engine], "BLK": blk,
            "FIO_FILES": " ".join(files), "FIO_LOADER": loader}
-    v = vm.VM(kernel, load + GUEST,
-              disks=[disk or vm.Disk(backend="null-co", size="1G")],
+    v = vm.VM(kernel, load + GUEST, disks=[disk],
               outdir=outdir, smp=smp, files=guest_files, env=env,
               append=append, accel="tcg", extra_args=extra,
               timeout=timeout)
@@ -572,7 +607,8 @@ def run(kernel, driver="stock", params="", engine="psync", n=20000,
         raise vm.HarnessError("profile run failed: %s" % r.summary())
     fig = analyse(outdir, n, KS)
     fig.update({"kernel": kernel.release, "driver": driver,
-                "params": params, "engine": engine, "n": n, "ks": KS,
+                "params": params, "cpuidle": cpuidle, "engine": engine,
+                "n": n, "ks": KS,
                 "stall_us": stall_us, "elapsed_s": round(r.elapsed, 1)})
     with open(os.path.join(outdir, "profile.json"), "w") as f:
         json.dump(fig, f, indent=1)
@@ -586,7 +622,7 @@ def reanalyse(outdir):
     with open(path) as f:
         old = json.load(f)
     fig = analyse(outdir, old["n"], old.get("ks", KS))
-    for k in ("kernel", "driver", "params", "engine", "n", "ks",
+    for k in ("kernel", "driver", "params", "cpuidle", "engine", "n", "ks",
               "stall_us", "elapsed_s"):
         if k in old:
             fig[k] = old[k]
@@ -620,11 +656,11 @@ def report(fig):
                 if max(abs(wc["per_io"]), abs(wc["instant_per_io"])) < 0.005:
                     continue
                 lines.append("    %-20s %10.2f per I/O, %.2f instant "
-                             "(%d needed), %s each" % (
+                             "(%d needed), %s" % (
                                  nm[:20], wc["per_io"], wc["instant_per_io"],
                                  wc["instant_need"],
-                                 "%.0f" % wc["cost"] if "cost" in wc
-                                 else "fixed"))
+                                 "%.0f each" % wc["cost"] if "cost" in wc
+                                 else "no cost fitted"))
     lines.append("  top functions (kernel instructions per I/O, instant "
                  "device):")
     for name, v in fig["top"]:
@@ -640,10 +676,9 @@ BENCH_ENGINES = {"--ioengine=io_uring": "io_uring",
 
 
 def bench_pass(kernels, configs, outdir, log, disk_for=None, jobs=None):
-    """make bench's cost pass: one profile per kernel and virtio_blk
-    configuration of the run (stock/ours, irq/poll, on the
-    configuration's host; the cpuidle and NVMe ones are not profiled
-    yet).  disk_for(config): the vm.Disk to profile that configuration
+    """make bench's cost pass: one profile per kernel and configuration
+    of the run (stock/ours, irq/poll, with the cpuidle module, NVMe, on
+    the configuration's host).  disk_for(config): the vm.Disk to profile that configuration
     on (default: run()'s).  jobs: profiles run at once (default: one per
     host core, at most 2; the counts do not depend on load).  Returns
     {series: {config: figures}}; a failed profile is logged and left
@@ -651,8 +686,7 @@ def bench_pass(kernels, configs, outdir, log, disk_for=None, jobs=None):
     todo = []
     for k in kernels:
         for c in configs:
-            if c.driver not in ("stock", "ours") or c.cpuidle is not None \
-                    or c.engine not in BENCH_ENGINES:
+            if c.engine not in BENCH_ENGINES:
                 continue
             todo.append((k, c))
     # built once, before the profiles run side by side
@@ -665,7 +699,8 @@ def bench_pass(kernels, configs, outdir, log, disk_for=None, jobs=None):
         log("cost profile %s %s" % (k.series, c.name))
         try:
             fig = run(k, c.driver, c.params, BENCH_ENGINES[c.engine],
-                      outdir=d, disk=disk_for(c) if disk_for else None)
+                      outdir=d, disk=disk_for(c) if disk_for else None,
+                      cpuidle=c.cpuidle)
         except (vm.HarnessError, build.BuildError) as e:
             log("cost profile %s %s failed: %s" % (k.series, c.name, e))
             return None
@@ -691,6 +726,54 @@ COLUMNS = (("kernel_insns", "kernel insns", 0), ("work", "work", 0),
            ("schedule_calls", "__schedule", 2), ("waits", "waits", 2))
 
 
+# Work ratios the summary prints, where both configurations ran.
+WORK_PAIRS = (("ours-irq", "stock-irq"), ("ours-poll", "stock-poll"),
+              ("ours-irq+idle", "ours-irq"), ("ours-irq", "nvme-irq"),
+              ("ours-poll", "nvme-poll"))
+
+
+def plot(cost, outdir):
+    """A gnuplot bar chart per kernel of a cost pass: guest instructions
+    per I/O, kernel work, kernel wait and user, stacked, per
+    configuration.  Returns the PNG names written to outdir."""
+    made = []
+    for series, figs in (cost or {}).items():
+        if not figs:
+            continue
+        dat = os.path.join(outdir, "cost-%s.dat" % series)
+        with open(dat, "w") as f:
+            f.write("# config work wait user\n")
+            for name, fg in figs.items():
+                f.write('"%s" %.0f %.0f %.0f\n' % (
+                    name, fg["work"], max(fg["wait"], 0), fg["user_insns"]))
+        png = "cost-%s.png" % series
+        gp = os.path.join(outdir, "cost-%s.gp" % series)
+        with open(gp, "w") as f:
+            f.write("""set terminal pngcairo size 1100,650 font ",11" noenhanced
+set output "%(out)s/%(png)s"
+set title "Guest instructions per I/O (QD1 4k randread, null-co, TCG \
+-icount), kernel %(k)s"
+set ylabel "instructions per I/O"
+set style data histograms
+set style histogram rowstacked
+set style fill solid 0.8 border -1
+set boxwidth 0.6
+set grid y
+set key outside right top box
+set xtics rotate by -30 left
+set yrange [0:*]
+plot "%(dat)s" using 2:xtic(1) title "kernel work", \
+     "" using 3 title "kernel wait", "" using 4 title "user (fio)"
+""" % {"out": outdir, "png": png, "dat": dat, "k": series})
+        r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
+        if r.returncode:
+            print("gnuplot %s failed: %s" % (gp, r.stderr.strip()),
+                  file=sys.stderr)
+        else:
+            made.append(png)
+    return made
+
+
 def summary_md(cost):
     """summary.md section of a cost pass (per I/O figures)."""
     if not cost:
@@ -704,13 +787,16 @@ def summary_md(cost):
                   "| config | " + " | ".join(c[1] for c in COLUMNS) + " |",
                   "|---" * (len(COLUMNS) + 1) + "|"]
         for name, f in figs.items():
+            # a slope of about zero prints as 0, not -0
             lines.append("| %s | " % name + " | ".join(
-                ("%%.%df" % nd) % f[k] for k, _, nd in COLUMNS) + " |")
-        for a, b in (("ours-irq", "stock-irq"), ("ours-poll", "stock-poll")):
-            if a in figs and b in figs and figs[b]["work"]:
-                lines.append("")
-                lines.append("- work %s/%s: %.3f" % (
-                    a, b, figs[a]["work"] / figs[b]["work"]))
+                ("%%.%df" % nd) % (f[k] if abs(f[k]) >= 0.5 * 10 ** -nd
+                                   else 0) for k, _, nd in COLUMNS) + " |")
+        ratios = ["- work %s/%s: %.3f" % (a, b, figs[a]["work"] /
+                                           figs[b]["work"])
+                  for a, b in WORK_PAIRS
+                  if a in figs and b in figs and figs[b]["work"]]
+        if ratios:
+            lines += [""] + ratios
         names = list(figs)
         lines += ["", "Top functions, kernel instructions per I/O:", "",
                   "| # | " + " | ".join(names) + " |",
@@ -775,8 +861,12 @@ def main():
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kernel", default="6.12")
-    ap.add_argument("--driver", default="stock", choices=("stock", "ours"))
+    ap.add_argument("--driver", default="stock",
+                    choices=("stock", "ours", "nvme"))
     ap.add_argument("--params", default="")
+    ap.add_argument("--cpuidle", metavar="PARAMS",
+                    help="load cpuidle_haltpoll_io with these parameters "
+                    "('' for none)")
     ap.add_argument("--engine", default="psync", choices=sorted(ENGINES))
     ap.add_argument("--ios", type=int, default=20000)
     ap.add_argument("--no-icount", action="store_true")
@@ -796,7 +886,8 @@ def main():
     except vm.HarnessError as e:
         ap.error(str(e))
     fig = run(a.kernel, a.driver, a.params, a.engine, a.ios, a.out,
-              icount=not a.no_icount, disk=disk, smp=a.smp)
+              icount=not a.no_icount, disk=disk, smp=a.smp,
+              cpuidle=a.cpuidle)
     print("\n".join(report(fig)))
 
 

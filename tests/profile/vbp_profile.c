@@ -16,7 +16,8 @@
  * The second marker, "xchg %cx,%cx" (66 87 c9), opens an instant-device
  * window: there, every MMIO store to a virtio block device's notify
  * region (QEMU names it "virtio-pci-notify-" and the device's name:
- * virtio-blk, vhost-user-blk) holds the vCPU for STALL_US microseconds
+ * virtio-blk, vhost-user-blk), or to an NVMe submission queue doorbell,
+ * holds the vCPU for STALL_US microseconds
  * of host time after the store.  QEMU's main loop completes
  * the request and raises its interrupt meanwhile, while the guest's clock
  * (instructions, under -icount) stands still: the guest sees a device
@@ -96,12 +97,21 @@ static int instant;			/* the open window stalls stores */
 static uint64_t stalls;
 static unsigned long stall_us = 2000;
 
-/* Is name a virtio block device's notify region? */
-static int blk_notify_region(const char *name)
+/*
+ * Does a store to addr in region name submit block I/O?  A virtio block
+ * device's notify region, or a submission queue doorbell of QEMU's NVMe
+ * controller (region "nvme"): registers below offset 0x1000, then the
+ * doorbells with a 4-byte stride, submission and completion queues
+ * alternating.  The BAR is aligned to its size (16 KiB or more), so
+ * bit 12 of the address marks a doorbell and bit 2 a completion one.
+ */
+static int blk_submit(const char *name, uint64_t addr)
 {
 	static const char prefix[] = "virtio-pci-notify-";
 	size_t len = strlen(name);
 
+	if (!strcmp(name, "nvme"))
+		return (addr & 0x1000) && !(addr & 4);
 	return !strncmp(name, prefix, sizeof(prefix) - 1) && len >= 3 &&
 		!strcmp(name + len - 3, "blk");
 }
@@ -267,6 +277,7 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
 {
 	struct qemu_plugin_hwaddr *hw;
 	const char *name;
+	uint64_t addr;
 	int store, hold;
 
 	if (!counting)
@@ -277,8 +288,9 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
 	name = qemu_plugin_hwaddr_device_name(hw);
 	store = qemu_plugin_mem_is_store(info);
 	pthread_mutex_lock(&tb_lock);
-	mmio_count(name, qemu_plugin_hwaddr_phys_addr(hw), store);
-	hold = instant && store && blk_notify_region(name);
+	addr = qemu_plugin_hwaddr_phys_addr(hw);
+	mmio_count(name, addr, store);
+	hold = instant && store && blk_submit(name, addr);
 	if (hold)
 		stalls++;
 	pthread_mutex_unlock(&tb_lock);
