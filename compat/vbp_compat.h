@@ -107,6 +107,38 @@ vbp_compat_alloc_disk(struct blk_mq_tag_set *set, struct queue_limits *lim,
 }
 
 /**
+ * vbp_compat_set_poll() - say whether a queue takes polled I/O
+ * @q: the queue: not yet live, or frozen
+ * @poll: the tag set's poll map has queues
+ *
+ * blk-mq sets BLK_FEAT_POLL whenever the tag set has a poll map, even an
+ * empty one (ours always has one, so that poll queues can be added at
+ * run time), and keeps it: the queue would say it polls (queue/io_poll)
+ * with no poll queue.  It is cleared here while the map is empty; polled
+ * bios are then refused with BLK_STS_NOTSUPP either way, as on any disk
+ * without poll queues.  Without BLK_FEAT_POLL, blk-mq keeps
+ * QUEUE_FLAG_POLL in step with the poll map itself (at queue setup and
+ * in blk_mq_update_nr_hw_queues()), and polled bios to a queue without
+ * it complete by interrupt.
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int vbp_compat_set_poll(struct request_queue *q, bool poll)
+{
+#ifdef HAVE_BLK_FEAT_POLL
+	struct queue_limits lim = queue_limits_start_update(q);
+
+	if (poll)
+		lim.features |= BLK_FEAT_POLL;
+	else
+		lim.features &= ~BLK_FEAT_POLL;
+	return queue_limits_commit_update(q, &lim);
+#else
+	return 0;
+#endif
+}
+
+/**
  * vbp_compat_set_write_cache() - switch the write cache flag of a live disk
  * @disk: the disk
  * @write_cache: new state

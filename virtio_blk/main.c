@@ -548,6 +548,7 @@ static void virtblk_free_disk(struct gendisk *disk)
 	struct virtblk_dev *vblk = disk->private_data;
 
 	ida_free(&virtblk_index_ida, vblk->index);
+	mutex_destroy(&vblk->qswitch_mutex);
 	mutex_destroy(&vblk->vdev_mutex);
 	kfree(vblk->vqs);
 	kfree(vblk);
@@ -645,6 +646,7 @@ static DEVICE_ATTR_RW(cache_type);
 static struct attribute *virtblk_attrs[] = {
 	&dev_attr_serial.attr,
 	&dev_attr_cache_type.attr,
+	&dev_attr_poll_queues.attr,
 	NULL,
 };
 
@@ -715,10 +717,8 @@ static int virtblk_setup_split(struct virtblk_dev *vblk)
 		spin_lock_init(&bvq->lock);
 		bvq->vblk = vblk;
 		bvq->qid = i;
-		bvq->poll = virtblk_qmap_is_poll(&vblk->split, i);
-		snprintf(bvq->name, sizeof(bvq->name), "%s.%u",
-			 bvq->poll ? "req_poll" : "req", bvq->qid);
 	}
+	virtblk_qswitch_set_split(vblk, &vblk->split);
 	return 0;
 }
 
@@ -747,7 +747,8 @@ static int virtblk_setup_tag_set(struct virtblk_dev *vblk)
 	memset(set, 0, sizeof(*set));
 	set->ops = &virtblk_mq_ops;
 	set->nr_hw_queues = virtblk_qmap_total(&vblk->split);
-	set->nr_maps = vblk->split.nr_poll ? HCTX_MAX_TYPES : 1;
+	/* Poll queues can be set up later (qswitch.c) whenever there are two. */
+	set->nr_maps = virtblk_qmap_total(&vblk->split) > 1 ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = depth;
 	set->numa_node = NUMA_NO_NODE;
 	set->flags = BLK_MQ_F_SHOULD_MERGE;
@@ -788,6 +789,7 @@ static int virtblk_probe(struct virtio_device *vdev)
 	vblk->index = index;
 	vblk->wce = -1;
 	mutex_init(&vblk->vdev_mutex);
+	mutex_init(&vblk->qswitch_mutex);
 	spin_lock_init(&vblk->state_lock);
 	INIT_WORK(&vblk->config_work, virtblk_config_work);
 	INIT_WORK(&vblk->reset_work, virtblk_reset_work);
@@ -816,6 +818,9 @@ static int virtblk_probe(struct virtio_device *vdev)
 		goto out_free_tags;
 	}
 	vblk->disk = disk;
+	err = vbp_compat_set_poll(disk->queue, vblk->split.nr_poll);
+	if (err)
+		goto out_put_disk;
 
 	err = virtblk_proto_disk_name(index, disk->disk_name, DISK_NAME_LEN);
 	if (err)
@@ -851,6 +856,7 @@ out_free_vqs:
 	kfree(vblk->vqs);
 out_free_vblk:
 	vdev->priv = NULL;
+	mutex_destroy(&vblk->qswitch_mutex);
 	mutex_destroy(&vblk->vdev_mutex);
 	kfree(vblk);
 out_free_index:
@@ -866,6 +872,11 @@ static void virtblk_remove(struct virtio_device *vdev)
 	/* Config changes are already disabled by the virtio core. */
 	flush_work(&vblk->config_work);
 	virtblk_debugfs_remove(vblk);
+
+	/* After a poll queue change under way; none starts after this. */
+	mutex_lock(&vblk->qswitch_mutex);
+	vblk->removing = true;
+	mutex_unlock(&vblk->qswitch_mutex);
 
 	/* Waits for outstanding I/O; a reset may still rescue a hung one. */
 	del_gendisk(vblk->disk);
@@ -886,26 +897,6 @@ static void virtblk_remove(struct virtio_device *vdev)
 }
 
 #ifdef CONFIG_PM_SLEEP
-/*
- * Wait for the requests in flight to finish.  Polled requests finish only
- * when somebody polls, and the tasks that would have are already frozen
- * by now: reap the poll queues ourselves while waiting.
- */
-static unsigned int virtblk_freeze_wait(struct virtblk_dev *vblk)
-{
-	struct request_queue *q = vblk->disk->queue;
-	unsigned int i, n = virtblk_qmap_total(&vblk->split);
-	unsigned int reaped = 0;
-
-	blk_freeze_queue_start(q);
-	while (!blk_mq_freeze_queue_wait_timeout(q, msecs_to_jiffies(5))) {
-		for (i = 0; i < n; i++)
-			if (vblk->vqs[i].poll)
-				reaped += virtblk_reap_vq(&vblk->vqs[i], NULL);
-	}
-	return reaped;
-}
-
 static int virtblk_freeze(struct virtio_device *vdev)
 {
 	struct virtblk_dev *vblk = vdev->priv;

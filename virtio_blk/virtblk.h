@@ -147,8 +147,9 @@ struct virtblk_dev;
  * @vblk: owning device (constant)
  * @hctx: blk-mq hardware context served by this queue (set by init_hctx)
  * @qid: virtqueue index (constant)
- * @poll: polled queue without interrupts (constant)
- * @name: virtqueue name (constant)
+ * @poll: polled queue without interrupts; changed only by
+ *	  virtblk_qswitch_set_split(), while no virtqueue exists
+ * @name: virtqueue name; same rule as @poll
  * @inj: fault injection (inject.h), only in builds with VBP_INJECT=1
  */
 struct virtblk_vq {
@@ -173,8 +174,12 @@ struct virtblk_vq {
  * @vdev_mutex: protects @vdev for paths that may outlive removal (getgeo)
  * @disk: the gendisk
  * @tag_set: blk-mq tag set, one hardware queue per virtqueue
- * @split: default/poll queue split, fixed at probe (constant)
+ * @split: default/poll queue split; its total is fixed at probe, the
+ *	   split changes only in virtblk_qswitch() (queue frozen, resets
+ *	   blocked, no virtqueue); WRITE_ONCE, READ_ONCE where unlocked
  * @vqs: per-virtqueue state, virtblk_qmap_total(@split) entries (constant)
+ * @qswitch_mutex: serialises poll queue changes, and with @removing
+ * @removing: removal has begun; no poll queue change starts after it
  * @vqs_live: the virtqueues exist; changed only by probe, remove,
  *	      freeze/restore and reset_work, which never run concurrently
  * @poll_irq: the poll queues of the current virtqueues have an interrupt
@@ -201,6 +206,8 @@ struct virtblk_dev {
 	struct blk_mq_tag_set tag_set;
 	struct virtblk_qsplit split;
 	struct virtblk_vq *vqs;
+	struct mutex qswitch_mutex;	/* poll queue changes, removing */
+	bool removing;
 	bool vqs_live;
 	bool poll_irq;
 	s8 wce;
@@ -422,6 +429,50 @@ void virtblk_unblock_resets(struct virtblk_dev *vblk);
  */
 void virtblk_fail_orphans(struct virtblk_dev *vblk, struct vbp_rq_list *orphans,
 			  bool requeue);
+
+/* qswitch.c */
+
+/* /sys/block/<disk>/poll_queues, in the disk's attribute group. */
+extern struct device_attribute dev_attr_poll_queues;
+
+/**
+ * virtblk_freeze_wait() - freeze the queue and wait for it to drain
+ * @vblk: the device
+ *
+ * Starts a freeze and waits until no request is in flight, reaping the
+ * poll queues meanwhile: their requests end only when somebody polls,
+ * and the tasks that would may be frozen (system sleep) or may have
+ * stopped polling.  Resets stay allowed.  The caller unfreezes.  Sleeps.
+ *
+ * Return: the number of polled requests reaped here.
+ */
+unsigned int virtblk_freeze_wait(struct virtblk_dev *vblk);
+
+/**
+ * virtblk_qswitch_set_split() - take a queue split into use
+ * @vblk: the device, without virtqueues (probe, or virtblk_qswitch())
+ * @split: the split; its total must be that of @vblk->vqs
+ *
+ * Sets @vblk->split and each queue's poll flag and name from it.
+ */
+void virtblk_qswitch_set_split(struct virtblk_dev *vblk,
+			       const struct virtblk_qsplit *split);
+
+/**
+ * virtblk_qswitch() - change the number of poll queues of a live disk
+ * @vblk: the device
+ * @want: poll queues wanted; reduced (with a warning) so that one
+ *	  interrupt-driven queue stays
+ *
+ * Drains the disk, resets the device, rebuilds its virtqueues with the
+ * new split and remaps the hardware contexts; requests queued meanwhile
+ * wait and none is lost.  Serialised with other changes and removal by
+ * @vblk->qswitch_mutex.  Sleeps.
+ *
+ * Return: 0; -ENODEV if the disk is being removed; -EIO if it is dead or
+ * the device did not come back after the reset (then it is dead).
+ */
+int virtblk_qswitch(struct virtblk_dev *vblk, unsigned int want);
 
 /* debugfs.c */
 

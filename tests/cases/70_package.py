@@ -17,6 +17,7 @@ PKG = "virtio-blk-poll-dkms"
 NAME = "virtio-blk-poll"
 MODULES = ("virtio_blk", "vbp_hints", "cpuidle_haltpoll_io")
 CONF = "/etc/modprobe.d/virtio-blk-poll.conf"
+RULES = "/etc/udev/rules.d/60-virtio-blk-poll.rules"
 
 
 def _version():
@@ -117,13 +118,14 @@ def deb_contents(ctx):
               "virtio_blk/main.c", "cpuidle/main.c", "include/vbp_hints.h"):
         check(src + f in files, "%s%s missing from the package" % (src, f))
     force = "/usr/share/dkms/modules_to_force_install/" + NAME
-    for f in ("/usr/sbin/vblkstat", "/usr/sbin/vblkstat.awk", CONF, force,
-              "/usr/share/man/man8/vblkstat.8.gz"):
+    for f in ("/usr/sbin/vblkstat", "/usr/sbin/vblkstat.awk", CONF, RULES,
+              force, "/usr/share/man/man8/vblkstat.8.gz"):
         check(f in files, "%s missing from the package" % f)
     junk = [f for f in files if re.search(r"\.(o|ko|cmd)$|/generated/", f)]
     check(not junk, "build products in the package: %s" % junk)
     ctl = run(["dpkg-deb", "-I", deb, "conffiles"]).stdout
-    check(CONF in ctl, "%s is not a conffile" % CONF)
+    for f in (CONF, RULES):
+        check(f in ctl, "%s is not a conffile" % f)
     for script in ("postinst", "prerm"):
         text = run(["dpkg-deb", "-I", deb, script]).stdout
         check("dkms" in text and ver in text,
@@ -146,7 +148,15 @@ def deb_contents(ctx):
               "io_timeout", "poll_max_ns", "io_aware", "force"):
         check(re.search(r"^#options \S+ .*\b%s=" % p, conf, re.M),
               "%s does not explain %s" % (CONF, p))
-    ctx.note("%s: %d files, conffile all commented"
+    with open(tmp + RULES) as f:
+        rules = f.read()
+    live = [ln for ln in rules.splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+    check(not live, "%s sets something by default: %s" % (RULES, live))
+    check(re.search(r'^#ACTION=="add".*ATTR\{serial\}==.*'
+                    r'ATTR\{poll_queues\}="\d+"', rules, re.M),
+          "%s has no commented-out poll_queues example" % RULES)
+    ctx.note("%s: %d files, conffiles all commented"
              % (os.path.basename(deb), len(files)))
 
 
@@ -221,7 +231,8 @@ def install_purge(ctx):
         raise Fail("apt-get purge failed:\n%s%s" % (r.stdout[-3000:],
                                                    r.stderr[-2000:]))
     check(not _known(), "%s still known to dpkg after purge" % PKG)
-    for p in (CONF, "/usr/src/%s-%s" % (NAME, ver), "/var/lib/dkms/" + NAME,
+    for p in (CONF, RULES, "/usr/src/%s-%s" % (NAME, ver),
+              "/var/lib/dkms/" + NAME,
               "/usr/sbin/vblkstat", "/usr/sbin/vblkstat.awk",
               "/usr/share/dkms/modules_to_force_install/" + NAME):
         check(not os.path.exists(p), "%s left behind by purge" % p)
