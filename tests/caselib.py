@@ -172,6 +172,26 @@ def host_steps(**steps):
     return hook
 
 
+def unplug_steps(disk, **more):
+    """host_steps() with "unplug" (device_del of the first disk) and
+    "replug" (device_add of disk, retried until QEMU has let go of the
+    old device, at most 90 s), plus any further steps."""
+    def unplug(v):
+        v.qmp.cmd("device_del", id="disk0-dev")
+        return "device_del sent"
+
+    def replug(v):
+        deadline = time.time() + 90
+        while True:
+            out = v.qmp.hmp(vm.device_add_cmd(0, disk))
+            if not out.strip():
+                return "device_add ok"
+            if time.time() > deadline:
+                raise vm.HarnessError("device_add: %s" % out.strip())
+            time.sleep(1)       # the old device may not be finalized yet
+    return host_steps(unplug=unplug, replug=replug, **more)
+
+
 def disk_iops(v, iops):
     """Limit the first virtio disk of VM v to iops requests a second
     through QMP (0: no limit)."""

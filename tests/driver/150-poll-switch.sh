@@ -64,6 +64,14 @@ check_split() {
 		{ sh /tmp/vblkstat -j -D; fail "vblkstat does not show $1 with $2 poll queues"; }
 }
 
+# polled_reads NAME COUNT N: COUNT polled 4 KiB reads on vda (N poll queues)
+polled_reads() {
+	fio --name="$1" --filename=/dev/vda --direct=1 --rw=randread --bs=4k \
+		--offset=48M --size=4M --number_ios="$2" --ioengine=io_uring \
+		--hipri=1 > "/tmp/$1.log" 2>&1 ||
+		{ cat "/tmp/$1.log"; fail "polled reads with $3 poll queues failed"; }
+}
+
 # polled_irqs N: with N > 0 poll queues, polled reads on vda are polled
 # and raise no interrupt on its poll vectors (a first completion on a new
 # ring may: the warm-up takes it).  With none, the queue says it cannot
@@ -77,16 +85,10 @@ polled_irqs() {
 	fi
 	[ "$io_poll" = 1 ] || fail "io_poll is $io_poll with $1 poll queues"
 	vdev=$(basename "$(readlink -f /sys/block/vda/device)")
-	fio --name=warm --filename=/dev/vda --direct=1 --rw=randread --bs=4k \
-		--offset=48M --size=4M --number_ios=64 --ioengine=io_uring \
-		--hipri=1 > /tmp/warm.log 2>&1 ||
-		{ cat /tmp/warm.log; fail "polled reads with $1 poll queues failed"; }
+	polled_reads warm 64 "$1"
 	i0=$(vbp_irqs "$vdev-req_poll")
 	p0=$(vbp_stat vda poll_completions)
-	fio --name=count --filename=/dev/vda --direct=1 --rw=randread --bs=4k \
-		--offset=48M --size=4M --number_ios=512 --ioengine=io_uring \
-		--hipri=1 > /tmp/count.log 2>&1 ||
-		{ cat /tmp/count.log; fail "polled reads with $1 poll queues failed"; }
+	polled_reads count 512 "$1"
 	i1=$(vbp_irqs "$vdev-req_poll")
 	p1=$(vbp_stat vda poll_completions)
 	vbp_log "$1 poll queues: $((p1 - p0)) polled completions, $((i1 - i0)) poll-vector interrupts"

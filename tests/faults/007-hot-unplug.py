@@ -2,34 +2,11 @@
 """Host side of faults/hot-unplug: device_del when the guest has both
 kinds of queue busy, device_add of the same disk once it is gone."""
 
-import time
-
-from caselib import host_steps
-from vm import HarnessError, device_add_cmd
-
-
-def _unplug(v):
-    v.qmp.cmd("device_del", id="disk0-dev")
-    return "device_del sent"
-
-
-def _replug(disk):
-    def step(v):
-        deadline = time.time() + 90
-        while True:
-            out = v.qmp.hmp(device_add_cmd(0, disk))
-            if not out.strip():
-                return "device_add ok"
-            if time.time() > deadline:
-                raise HarnessError("device_add: %s" % out.strip())
-            time.sleep(1)       # the old device may not be finalized yet
-    return step
+from caselib import unplug_steps
 
 
 def configure(ctx, kernel, var, spec):
-    disks = spec.disks
-    return {"disks": disks,
-            "during": host_steps(unplug=_unplug, replug=_replug(disks[0]))}
+    return {"disks": spec.disks, "during": unplug_steps(spec.disks[0])}
 
 
 def check(ctx, r, res, kernel, var):

@@ -27,12 +27,7 @@ done
 vbp_exited $p1 0 && { cat /tmp/irq.log; fail "irq fio not running"; }
 vbp_exited $p2 0 && { cat /tmp/poll.log; fail "poll fio not running"; }
 vbp_host_step unplug 60
-n=0
-while [ -b /dev/vda ]; do
-	n=$((n + 1)); [ $n -gt 300 ] && fail "/dev/vda still there 60s after device_del"
-	sleep 0.2
-done
-vbp_log "/dev/vda gone"
+fault_wait_gone
 vbp_exited $p1 60 || { fault_states; fail "irq fio blocked after unplug"; }
 vbp_exited $p2 60 || { fault_states; fail "poll fio blocked after unplug"; }
 wait $p1; e1=$?; wait $p2; e2=$?

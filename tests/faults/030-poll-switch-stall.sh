@@ -11,7 +11,7 @@
 # disks: 64M,num_queues=4
 # timeout: 300
 # lib: faults
-# tier[kernel=debug mode=poll]: check
+# tier[kernel=debug]: check
 #
 # debugfs "stall" leaves used buffers on the ring until the next reset.
 # With requests stuck that way (interrupt-driven, or polled), vda goes

@@ -40,12 +40,7 @@ while [ "$(dmesg | grep -c 'vda: [0-9] default + [0-9] poll queues (were')" -lt 
 	sleep 0.1
 done
 vbp_host_step unplug 60
-n=0
-while [ -b /dev/vda ]; do
-	n=$((n + 1)); [ $n -gt 300 ] && fail "/dev/vda still there 60s after device_del"
-	sleep 0.2
-done
-vbp_log "/dev/vda gone"
+fault_wait_gone
 vbp_exited $pw 60 || { fault_states; fail "the poll_queues writer hangs after unplug"; }
 vbp_exited $pf 60 || { fault_states; fail "fio blocked after unplug"; }
 wait $pf

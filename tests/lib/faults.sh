@@ -45,3 +45,15 @@ fault_stall_start() {
 
 # fault_inflight: requests of vda in flight (reads + writes).
 fault_inflight() { awk '{ print $1 + $2 }' /sys/block/vda/inflight; }
+
+# fault_wait_gone: wait until /dev/vda is gone after the host's
+# device_del (at most 60 s).
+fault_wait_gone() {
+	n=0
+	while [ -b /dev/vda ]; do
+		n=$((n + 1))
+		[ $n -gt 300 ] && fail "/dev/vda still there 60s after device_del"
+		sleep 0.2
+	done
+	vbp_log "/dev/vda gone"
+}
