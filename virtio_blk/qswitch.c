@@ -159,9 +159,14 @@ static ssize_t poll_queues_store(struct device *dev,
 	unsigned int n;
 	int err;
 
-	err = kstrtouint(buf, 10, &n);
-	if (err)
+	/* As the module parameter: text is refused with a message. */
+	if (kstrtouint(buf, 0, &n)) {
+		dev_err_ratelimited(&vblk->vdev->dev,
+				    "%s: poll_queues: '%.*s' is not an unsigned integer\n",
+				    vblk->disk->disk_name,
+				    (int)strcspn(buf, "\n"), buf);
 		return -EINVAL;
+	}
 	err = virtblk_qswitch(vblk, n);
 	return err ? err : count;
 }

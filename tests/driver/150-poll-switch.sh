@@ -158,8 +158,11 @@ done
 
 # bad values: refused, or clamped with a message; the split stays valid
 for v in abc -1 "" 1x; do
+	vbp_log_mark
 	if echo "$v" > $A 2>/dev/null; then fail "'$v' accepted"; fi
 	[ "$(cat $A)" = 0 ] || fail "'$v' changed poll_queues to $(cat $A)"
+	vbp_log_since | grep -q "vda: poll_queues: '$v' is not an unsigned integer" ||
+		{ vbp_log_since; fail "no message for '$v'"; }
 done
 vbp_log_mark
 echo 99 > $A || fail "99 refused"
