@@ -732,48 +732,6 @@ WORK_PAIRS = (("ours-irq", "stock-irq"), ("ours-poll", "stock-poll"),
               ("ours-poll", "nvme-poll"))
 
 
-def plot(cost, outdir):
-    """A gnuplot bar chart per kernel of a cost pass: guest instructions
-    per I/O, kernel work, kernel wait and user, stacked, per
-    configuration.  Returns the PNG names written to outdir."""
-    made = []
-    for series, figs in (cost or {}).items():
-        if not figs:
-            continue
-        dat = os.path.join(outdir, "cost-%s.dat" % series)
-        with open(dat, "w") as f:
-            f.write("# config work wait user\n")
-            for name, fg in figs.items():
-                f.write('"%s" %.0f %.0f %.0f\n' % (
-                    name, fg["work"], max(fg["wait"], 0), fg["user_insns"]))
-        png = "cost-%s.png" % series
-        gp = os.path.join(outdir, "cost-%s.gp" % series)
-        with open(gp, "w") as f:
-            f.write("""set terminal pngcairo size 1100,650 font ",11" noenhanced
-set output "%(out)s/%(png)s"
-set title "Guest instructions per I/O (QD1 4k randread, null-co, TCG \
--icount), kernel %(k)s"
-set ylabel "instructions per I/O"
-set style data histograms
-set style histogram rowstacked
-set style fill solid 0.8 border -1
-set boxwidth 0.6
-set grid y
-set key outside right top box
-set xtics rotate by -30 left
-set yrange [0:*]
-plot "%(dat)s" using 2:xtic(1) title "kernel work", \
-     "" using 3 title "kernel wait", "" using 4 title "user (fio)"
-""" % {"out": outdir, "png": png, "dat": dat, "k": series})
-        r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
-        if r.returncode:
-            print("gnuplot %s failed: %s" % (gp, r.stderr.strip()),
-                  file=sys.stderr)
-        else:
-            made.append(png)
-    return made
-
-
 def summary_md(cost):
     """summary.md section of a cost pass (per I/O figures)."""
     if not cost:
