@@ -64,19 +64,24 @@ check_split() {
 		{ sh /tmp/vblkstat -j -D; fail "vblkstat does not show $1 with $2 poll queues"; }
 }
 
-# polled_reads NAME COUNT N: COUNT polled 4 KiB reads on vda (N poll queues)
+# polled_reads NAME COUNT N [FIO-OPTIONS...]: COUNT polled 4 KiB reads on
+# vda (N poll queues)
 polled_reads() {
-	fio --name="$1" --filename=/dev/vda --direct=1 --rw=randread --bs=4k \
-		--offset=48M --size=4M --number_ios="$2" --ioengine=io_uring \
-		--hipri=1 > "/tmp/$1.log" 2>&1 ||
-		{ cat "/tmp/$1.log"; fail "polled reads with $3 poll queues failed"; }
+	pr_n=$1; pr_c=$2; pr_q=$3; shift 3
+	fio --name="$pr_n" --filename=/dev/vda --direct=1 --rw=randread --bs=4k \
+		--offset=48M --size=4M --number_ios="$pr_c" --ioengine=io_uring \
+		--hipri=1 "$@" > "/tmp/$pr_n.log" 2>&1 ||
+		{ cat "/tmp/$pr_n.log"; fail "polled reads with $pr_q poll queues failed"; }
 }
 
 # polled_irqs N: with N > 0 poll queues, polled reads on vda are polled
-# and raise no interrupt on its poll vectors (a first completion on a new
-# ring may: the warm-up takes it).  With none, the queue says it cannot
-# poll: 6.1 then completes polled reads by interrupt, 6.12 refuses them
-# (EOPNOTSUPP, as for any disk without poll queues).
+# and raise no interrupt on its poll vectors.  A first completion on a
+# new ring may (split ring, used_event 0): the warm-up reads run once on
+# each CPU, so that every poll ring takes its first completion before
+# the count; one unpinned warm-up once left the second ring cold.  With
+# none, the queue says it cannot poll: 6.1 then completes polled reads
+# by interrupt, 6.12 refuses them (EOPNOTSUPP, as for any disk without
+# poll queues).
 polled_irqs() {
 	io_poll=$(cat /sys/block/vda/queue/io_poll)
 	if [ "$1" = 0 ]; then
@@ -85,7 +90,9 @@ polled_irqs() {
 	fi
 	[ "$io_poll" = 1 ] || fail "io_poll is $io_poll with $1 poll queues"
 	vdev=$(basename "$(readlink -f /sys/block/vda/device)")
-	polled_reads warm 64 "$1"
+	for c in 0 1 2 3; do
+		polled_reads warm$c 16 "$1" --cpus_allowed=$c
+	done
 	i0=$(vbp_irqs "$vdev-req_poll")
 	p0=$(vbp_stat vda poll_completions)
 	polled_reads count 512 "$1"
