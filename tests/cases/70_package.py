@@ -18,6 +18,7 @@ NAME = "virtio-blk-poll"
 MODULES = ("virtio_blk", "vbp_hints", "cpuidle_haltpoll_io")
 CONF = "/etc/modprobe.d/virtio-blk-poll.conf"
 RULES = "/etc/udev/rules.d/60-virtio-blk-poll.rules"
+HEADER_HOOK = "/etc/kernel/header_postinst.d/virtio-blk-poll"
 
 
 def _version():
@@ -119,7 +120,7 @@ def deb_contents(ctx):
         check(src + f in files, "%s%s missing from the package" % (src, f))
     force = "/usr/share/dkms/modules_to_force_install/" + NAME
     for f in ("/usr/sbin/vblkstat", "/usr/sbin/vblkstat.awk", CONF, RULES,
-              force, "/usr/share/man/man8/vblkstat.8.gz"):
+              force, "/usr/share/man/man8/vblkstat.8.gz", HEADER_HOOK):
         check(f in files, "%s missing from the package" % f)
     junk = [f for f in files if re.search(r"\.(o|ko|cmd)$|/generated/", f)]
     check(not junk, "build products in the package: %s" % junk)
