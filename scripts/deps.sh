@@ -21,7 +21,7 @@ pkgs=(
 	zstd xz-utils kmod pciutils
 	dkms sparse flex bison bc libelf-dev libssl-dev dwarves rsync
 	dpkg-dev debhelper dh-dkms python3-docutils
-	gnuplot-nox openssl shellcheck
+	gnuplot-nox openssl shellcheck debootstrap e2fsprogs
 )
 
 # QEMU's TCG plugin header (tests/profile/), from Debian's qemu source
