@@ -12,6 +12,14 @@ import build
 import vm
 
 ROOT = vm.ROOT
+
+
+def package_version():
+    """The package version dkms.conf gives (PACKAGE_VERSION)."""
+    with open(os.path.join(ROOT, "dkms.conf")) as f:
+        return re.search(r'PACKAGE_VERSION="([^"]+)"', f.read()).group(1)
+
+
 REGISTRY = []
 # The kernel matrix, defined here only: the release kernels every suite
 # runs on, and with the debug kernel (KASAN, lockdep) the full matrix,

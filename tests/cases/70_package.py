@@ -10,7 +10,8 @@ import shutil
 import subprocess
 import tarfile
 
-from caselib import ROOT, KERNELS, Fail, Skip, case, check, results, run
+from caselib import (ROOT, KERNELS, Fail, Skip, case, check, package_version,
+                     results, run)
 import vm
 
 PKG = "virtio-blk-poll-dkms"
@@ -19,11 +20,6 @@ MODULES = ("virtio_blk", "vbp_hints", "cpuidle_haltpoll_io")
 CONF = "/etc/modprobe.d/virtio-blk-poll.conf"
 RULES = "/etc/udev/rules.d/60-virtio-blk-poll.rules"
 HEADER_HOOK = "/etc/kernel/header_postinst.d/virtio-blk-poll"
-
-
-def _version():
-    with open(os.path.join(ROOT, "dkms.conf")) as f:
-        return re.search(r'PACKAGE_VERSION="([^"]+)"', f.read()).group(1)
 
 
 def _apt(*args):
@@ -76,7 +72,7 @@ def _build_deb(ctx):
     out = os.path.join(ctx.dir, "dist")
     r = run(["make", "-s", "-C", ROOT, "deb", "DEB_OUT=" + out])
     deb = r.stdout.strip().splitlines()[-1]
-    check(os.path.basename(deb) == "%s_%s_all.deb" % (PKG, _version()),
+    check(os.path.basename(deb) == "%s_%s_all.deb" % (PKG, package_version()),
           "make deb produced %r" % deb)
     check(os.path.isfile(deb), "%s does not exist" % deb)
     return deb
@@ -111,7 +107,7 @@ def _guest(ctx, kernel, cpuidle):
 def deb_contents(ctx):
     """make deb: name, contents, conffile, maintainer scripts."""
     deb = _build_deb(ctx)
-    ver = _version()
+    ver = package_version()
     listing = run(["dpkg-deb", "-c", deb]).stdout
     files = {ln.split()[5].lstrip(".") for ln in listing.splitlines()}
     src = "/usr/src/%s-%s/" % (NAME, ver)
@@ -168,7 +164,7 @@ def install_purge(ctx):
     if os.geteuid() != 0:
         raise Skip("needs root to install a package")
     kernels = [ctx.kernel(k) for k in KERNELS]
-    ver = _version()
+    ver = package_version()
     if _known():
         ctx.note("%s was on the system before the test: purged first" % PKG)
         r = _apt("purge", PKG)
@@ -395,7 +391,7 @@ def _ko_bytes(path):
 def _dkms_build_deb(ctx, deb, kernel):
     """dkms build, into a private tree, of the sources the package ships;
     return {module name: path of an uncompressed copy of its .ko}."""
-    ver = _version()
+    ver = package_version()
     work = os.path.join(ctx.dir, "dkms-" + kernel.release)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import time
 
-from caselib import ROOT, Fail, Skip, case, check, run
+from caselib import ROOT, Fail, Skip, case, check, package_version, run
 import vm
 
 PKG = "virtio-blk-poll-dkms"
@@ -26,11 +26,6 @@ MARK = "<!-- guest-install: tests/cases/75_guest.py runs these lines -->"
 MARK_RM = "<!-- guest-remove: tests/cases/75_guest.py runs these lines -->"
 K61 = "6.1.0-"
 K612 = "6.12."
-
-
-def _version():
-    with open(os.path.join(ROOT, "dkms.conf")) as f:
-        return re.search(r'PACKAGE_VERSION="([^"]+)"', f.read()).group(1)
 
 
 def readme_steps(mark=MARK):
@@ -269,7 +264,7 @@ def debian_e2e(ctx):
     if os.geteuid() != 0:
         raise Skip("needs root (debootstrap, chroot)")
     t_all = time.time()
-    ver = _version()
+    ver = package_version()
     print("  guest: image (scripts/guest-image.sh)", flush=True)
     t0 = time.time()
     base = run(["bash", os.path.join(ROOT, "scripts", "guest-image.sh")]
