@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import tempfile
 
-from caselib import KERNELS, ROOT, Fail, case, check, run
+from caselib import KERNELS, ROOT, Fail, case, check, package_version, run
 import vm
 
 
@@ -25,14 +25,9 @@ def matrix(ctx):
             ctx.note(ln.strip())
 
 
-def _version():
-    with open(os.path.join(ROOT, "dkms.conf")) as f:
-        return re.search(r'PACKAGE_VERSION="([^"]+)"', f.read()).group(1)
-
-
 def _dkms_build(ctx, kernel):
     """dkms add + build into a private tree; returns the built .ko list."""
-    ver = _version()
+    ver = package_version()
     work = tempfile.mkdtemp(prefix="vbp-dkms-", dir=ctx.dir)
     src = os.path.join(work, "src", "virtio-blk-poll-" + ver)
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"],
@@ -78,7 +73,7 @@ fi
 def _dkms(series):
     def fn(ctx):
         k = ctx.kernel(series)
-        ver = _version()
+        ver = package_version()
         kos = _dkms_build(ctx, k)
         names = sorted(os.path.basename(p) for p in kos)
         check(any(n.startswith("virtio_blk.ko") for n in names),
@@ -126,8 +121,9 @@ def version(ctx):
     """Every module declares the package version of dkms.conf."""
     with open(os.path.join(ROOT, "include", "vbp_version.h")) as f:
         hv = re.search(r'#define VBP_VERSION "([^"]+)"', f.read()).group(1)
-    check(hv == _version(), "include/vbp_version.h says %s, dkms.conf %s"
-          % (hv, _version()))
+    ver = package_version()
+    check(hv == ver, "include/vbp_version.h says %s, dkms.conf %s"
+          % (hv, ver))
     k = vm.find_kernel("6.12")
     import build
     for m in ("virtio_blk", "vbp_hints", "cpuidle_haltpoll_io"):
