@@ -135,6 +135,8 @@ HALTPOLL_IO_BOOL(force,			0444,		     N,
 		 "Load without a hypervisor too");
 HALTPOLL_IO_BOOL(io_aware,		0644,		     Y,
 		 "Poll for expected I/O completions; N: classic window only");
+HALTPOLL_IO_BOOL(io_complete,		0644,		     Y,
+		 "While polling for an I/O completion, watch the disk queue itself with its interrupts suppressed; N: wait for the interrupt");
 HALTPOLL_IO_BOOL(allow_shrink,		0644,		     Y,
 		 "Shrink the classic window after long idle periods");
 HALTPOLL_IO_UINT(poll_max_ns,		0644, 0,    2000000, 200000,
@@ -203,9 +205,18 @@ static __always_inline u64 haltpoll_io_io_limit(struct haltpoll_io_stats *st,
  * I/O completion (when polling for one) or unload.  Returns true if an
  * I/O completion ended it.  RCU is watching, so interrupts are switched
  * with the traced (lockdep-aware) helpers.
+ *
+ * With a poll source (@src, opened by the caller), every iteration also
+ * looks at the source's ring; what it finds is handed to ->kick(), which
+ * ends the requests in softirq context before it returns - accounted as
+ * softirq time, a budget at a time, and usually waking the task this CPU
+ * idles for.  ->close() ends the window with interrupts still enabled,
+ * so a completion that races with it is kicked before the CPU halts.
  */
-static __always_inline bool haltpoll_io_spin(u64 start, u64 window, bool io,
-					     unsigned long completed)
+static __always_inline bool haltpoll_io_spin(struct haltpoll_io_stats *st,
+					     u64 start, u64 window, bool io,
+					     unsigned long completed,
+					     struct vbp_poll_source *src)
 {
 	unsigned int relax = 0;
 	bool done = false;
@@ -214,6 +225,11 @@ static __always_inline bool haltpoll_io_spin(u64 start, u64 window, bool io,
 	if (current_set_polling_and_test())
 		goto out;
 	while (!need_resched()) {
+		if (src && src->ops->pending(src)) {
+			haltpoll_io_count(st, HALTPOLL_IO_ST_io_kicks, 1);
+			src->ops->kick(src);
+			continue;
+		}
 		cpu_relax();
 		if (++relax < HALTPOLL_IO_RELAX_COUNT)
 			continue;
@@ -228,8 +244,29 @@ static __always_inline bool haltpoll_io_spin(u64 start, u64 window, bool io,
 			break;
 	}
 out:
+	if (src)
+		src->ops->close(src);
 	local_irq_disable();
 	return done;
+}
+
+/*
+ * The poll source to watch during an I/O window, opened, or NULL.
+ * Called inside rcu_read_lock(), which must last until the window is
+ * closed (the source's owner waits for a grace period before it goes).
+ */
+static __always_inline struct vbp_poll_source *
+haltpoll_io_source(struct haltpoll_io_stats *st)
+{
+	struct vbp_poll_source *src;
+
+	if (!READ_ONCE(param_io_complete))
+		return NULL;
+	src = vbp_poll_source_get();
+	if (!src || !src->ops->open(src))
+		return NULL;
+	haltpoll_io_count(st, HALTPOLL_IO_ST_io_windows, 1);
+	return src;
 }
 
 /*
@@ -287,11 +324,17 @@ static __always_inline bool haltpoll_io_poll(struct haltpoll_io_idle *e)
 
 	e->poll_end = e->start;
 	if (e->window) {
+		struct vbp_poll_source *src = NULL;
+
 		haltpoll_io_count(st, HALTPOLL_IO_ST_polls, 1);
-		if (e->io)
+		rcu_read_lock();
+		if (e->io) {
 			haltpoll_io_count(st, HALTPOLL_IO_ST_io_polls, 1);
-		io_done = haltpoll_io_spin(e->start, e->window, e->io,
-					   completed);
+			src = haltpoll_io_source(st);
+		}
+		io_done = haltpoll_io_spin(st, e->start, e->window, e->io,
+					   completed, src);
+		rcu_read_unlock();
 		e->poll_end = vbp_cpuidle_clock();
 		haltpoll_io_count(st, HALTPOLL_IO_ST_poll_ns,
 				  haltpoll_io_elapsed(e->start, e->poll_end));

@@ -35,6 +35,16 @@
  * Consumer, in an idle callback with interrupts disabled:
  *
  *	vbp_hint_read(&snap);
+ *
+ * Poll sources (idle-loop completion): with the request count, a producer
+ * leaves in the slot a pointer to the queue the request went to, a
+ * &struct vbp_poll_source.  An idle consumer that waits for the
+ * completion may then watch that queue itself instead of waiting for its
+ * interrupt, see &struct vbp_poll_ops.  The pointer is RCU-protected: the
+ * consumer uses it only inside one RCU read-side section, the producer
+ * calls vbp_poll_source_forget() and waits for a grace period before the
+ * source (or the code of its ops) goes away.  No IPI is ever needed: a
+ * slot is written by its own CPU only, and cleared by cmpxchg.
  */
 #ifndef VBP_HINTS_H
 #define VBP_HINTS_H
@@ -43,6 +53,7 @@
 #include <linux/compiler.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/clock.h>
 #include <linux/time64.h>
 #include <linux/types.h>
@@ -54,6 +65,47 @@
 /* A slot with requests counted but no event for this long is reset. */
 #define VBP_HINT_STALE_NS	(10 * NSEC_PER_MSEC)
 
+struct vbp_poll_source;
+
+/**
+ * struct vbp_poll_ops - how an idle CPU polls a queue for completions
+ * @open: start a poll window on the queue: from now on the queue's
+ *	completion interrupts are suppressed (first opener) and @pending
+ *	may be called.  Must not spin or sleep; fails (returns false) when
+ *	the queue is busy, gone or not eligible, and then the caller halts
+ *	as usual and waits for the interrupt.
+ * @pending: has the device completed something on the queue since the
+ *	window opened or since the last @kick?  A few loads, no lock, no
+ *	write: the only callback the idle loop calls repeatedly.
+ * @kick: have the completions processed; runs them in softirq context
+ *	(accounted as softirq, not idle), a bounded batch at a time.
+ * @close: end the window: the last closer re-enables the interrupts and
+ *	re-checks the ring, so a completion that raced with the end is
+ *	processed (kicked) and never missed.  Called once per successful
+ *	@open.
+ *
+ * All four are called by the consumer inside one rcu_read_lock() section
+ * that also covered the read of the source pointer, on the same CPU,
+ * with interrupts enabled and preemption disabled (the idle task).
+ */
+struct vbp_poll_ops {
+	bool (*open)(struct vbp_poll_source *src);
+	bool (*pending)(struct vbp_poll_source *src);
+	void (*kick)(struct vbp_poll_source *src);
+	void (*close)(struct vbp_poll_source *src);
+};
+
+/**
+ * struct vbp_poll_source - a queue an idle CPU can poll
+ * @ops: its callbacks (constant)
+ *
+ * Embedded in the producer's queue structure, which recovers itself with
+ * container_of().  Lifetime: see vbp_poll_source_forget().
+ */
+struct vbp_poll_source {
+	const struct vbp_poll_ops *ops;
+};
+
 /**
  * struct vbp_hint_cpu - completion hints of one CPU
  * @issued: requests submitted on this CPU whose completion interrupt is
@@ -62,6 +114,10 @@
  * @last_ns: local_clock() of the latest submission or completion
  * @service_ns: moving average of the device service time, 0 until the
  *	first completion with a timestamp
+ * @src: queue of the latest hinted submission that can be polled, or
+ *	NULL; RCU-protected, written by its own CPU with
+ *	vbp_poll_source_set() and cleared from anywhere by
+ *	vbp_poll_source_forget()
  *
  * Concurrency: every field is written only by its own CPU - by producers
  * through this_cpu operations, which are atomic against interrupts on
@@ -76,9 +132,48 @@ struct vbp_hint_cpu {
 	unsigned long completed;
 	u64 last_ns;
 	u64 service_ns;
+	struct vbp_poll_source __rcu *src;
 };
 
 DECLARE_PER_CPU(struct vbp_hint_cpu, vbp_hint_cpu);
+
+/**
+ * vbp_poll_source_forget() - clear every slot that points to a source
+ * @src: the source
+ *
+ * Producer side, process context, before the source goes away; the
+ * caller then waits for an RCU grace period (synchronize_rcu()) before
+ * freeing it or unloading the code of its ops.  A producer must not set
+ * @src again afterwards.
+ */
+void vbp_poll_source_forget(struct vbp_poll_source *src);
+
+/**
+ * vbp_poll_source_set() - name the queue of this CPU's latest submission
+ * @src: the source, or NULL when the queue cannot be polled
+ *
+ * Producer side, with preemption disabled, right after
+ * vbp_hint_submit().  Writes only when the pointer changes.
+ */
+static inline void vbp_poll_source_set(struct vbp_poll_source *src)
+{
+	struct vbp_poll_source __rcu **slot = this_cpu_ptr(&vbp_hint_cpu.src);
+
+	if (rcu_access_pointer(*slot) != src)
+		rcu_assign_pointer(*slot, src);
+}
+
+/**
+ * vbp_poll_source_get() - this CPU's poll source
+ *
+ * Consumer side, inside rcu_read_lock(), preemption disabled.
+ *
+ * Return: the source or NULL.
+ */
+static inline struct vbp_poll_source *vbp_poll_source_get(void)
+{
+	return rcu_dereference(*this_cpu_ptr(&vbp_hint_cpu.src));
+}
 
 /*
  * Number of loaded consumers.  Producers skip hinting while it is 0, so a

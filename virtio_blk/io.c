@@ -248,6 +248,8 @@ static noinline void __virtblk_hint_submit(struct virtblk_vq *bvq,
 	if (cpumask_first(mask) != cpu || cpumask_next(cpu, mask) < nr_cpu_ids)
 		return;
 	vbr->hint_ns = vbp_hint_submit() ?: 1;
+	/* An idle wait for this request may watch the ring (idle.c). */
+	vbp_poll_source_set(&bvq->isrc);
 }
 
 /* Without a consumer, the common case, this is one load and a branch. */
@@ -529,7 +531,8 @@ static inline void *virtblk_get_used(struct virtblk_vq *bvq, unsigned int *len)
  * bvq->vq set; returns the number of requests taken.
  */
 static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
-					struct vbp_rq_list *done)
+					struct vbp_rq_list *done,
+					unsigned int budget)
 {
 	unsigned int n = 0, len;
 	u64 now = 0;
@@ -537,7 +540,7 @@ static unsigned int virtblk_reap_locked(struct virtblk_vq *bvq,
 
 	if (unlikely(virtblk_inject_stalled(bvq)))
 		return 0;
-	while ((token = virtblk_get_used(bvq, &len))) {
+	while (n < budget && (token = virtblk_get_used(bvq, &len))) {
 		struct request *rq = virtblk_token_rq(bvq, token);
 		struct virtblk_req *vbr;
 
@@ -609,10 +612,15 @@ void virtblk_vq_done(struct virtqueue *vq)
 	bvq->stats.v[VIRTBLK_VQ_ST_interrupts]++;
 	do {
 		virtqueue_disable_cb(vq);
-		n += virtblk_reap_locked(bvq, &done);
+		n += virtblk_reap_locked(bvq, &done, UINT_MAX);
 		/* Injected stall: stay quiet until the reset. */
 		if (unlikely(virtblk_inject_stalled(bvq)))
 			break;
+		/* An idle CPU watches the ring: notifications stay off. */
+		if (unlikely(bvq->ipollers)) {
+			virtblk_idle_rearm(bvq);
+			break;
+		}
 	} while (!virtqueue_enable_cb(vq));
 	bvq->stats.v[VIRTBLK_VQ_ST_completions] += n;
 	restart = virtblk_need_restart(bvq, n);
@@ -656,12 +664,38 @@ unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob)
 
 	spin_lock_irqsave(&bvq->lock, flags);
 	if (bvq->vq)
-		n = virtblk_reap_locked(bvq, &done);
+		n = virtblk_reap_locked(bvq, &done, UINT_MAX);
 	bvq->stats.v[VIRTBLK_VQ_ST_completions] += n;
 	restart = virtblk_need_restart(bvq, n);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
 	virtblk_finish(&done, iob);
+	if (restart)
+		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
+	return n;
+}
+
+unsigned int virtblk_reap_idle(struct virtblk_vq *bvq, unsigned int budget)
+{
+	struct vbp_rq_list done = { };
+	DEFINE_IO_COMP_BATCH(iob);
+	unsigned int n = 0;
+	unsigned long flags;
+	bool restart;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	/* A poll queue's requests belong to their pollers. */
+	if (bvq->vq && !bvq->poll) {
+		n = virtblk_reap_locked(bvq, &done, budget);
+		virtblk_idle_rearm(bvq);
+	}
+	bvq->stats.v[VIRTBLK_VQ_ST_idle_completions] += n;
+	restart = virtblk_need_restart(bvq, n);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	virtblk_finish(&done, &iob);
+	if (iob.complete)
+		iob.complete(&iob);
 	if (restart)
 		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
 	return n;
@@ -678,7 +712,7 @@ void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans)
 	if (bvq->vq) {
 		/* The device is reset: once-only injections end here. */
 		virtblk_inject_reset_done(bvq);
-		n = virtblk_reap_locked(bvq, &done);
+		n = virtblk_reap_locked(bvq, &done, UINT_MAX);
 		while ((token = virtqueue_detach_unused_buf(bvq->vq))) {
 			struct request *rq = virtblk_token_rq(bvq, token);
 			struct virtblk_req *vbr;
@@ -715,7 +749,7 @@ static int virtblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 
 	spin_lock_irqsave(&bvq->lock, flags);
 	if (likely(bvq->vq)) {
-		n = virtblk_reap_locked(bvq, &done);
+		n = virtblk_reap_locked(bvq, &done, UINT_MAX);
 		/* Nothing comes back from a broken ring; only a reset helps. */
 		if (!n)
 			broken = virtqueue_is_broken(bvq->vq);

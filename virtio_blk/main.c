@@ -312,6 +312,8 @@ void virtblk_del_vqs(struct virtblk_dev *vblk, struct vbp_rq_list *orphans)
 	for (i = 0; i < n; i++)
 		virtblk_drain_vq(&vblk->vqs[i], orphans);
 	if (vblk->vqs_live) {
+		/* Idle CPUs may still look at a ring they loaded (idle.c). */
+		synchronize_rcu();
 		vblk->vdev->config->del_vqs(vblk->vdev);
 		vblk->vqs_live = false;
 	}
@@ -717,6 +719,7 @@ static int virtblk_setup_split(struct virtblk_dev *vblk)
 		spin_lock_init(&bvq->lock);
 		bvq->vblk = vblk;
 		bvq->qid = i;
+		virtblk_idle_init(bvq);
 	}
 	virtblk_qswitch_set_split(vblk, &vblk->split);
 	return 0;
@@ -852,6 +855,7 @@ out_free_tags:
 out_del_vqs:
 	virtio_reset_device(vdev);
 	virtblk_del_vqs(vblk, &orphans);
+	virtblk_idle_exit(vblk, virtblk_qmap_total(&vblk->split));
 out_free_vqs:
 	kfree(vblk->vqs);
 out_free_vblk:
@@ -889,6 +893,7 @@ static void virtblk_remove(struct virtio_device *vdev)
 		virtio_reset_device(vdev);
 	virtblk_del_vqs(vblk, &orphans);
 	virtblk_fail_orphans(vblk, &orphans, false);
+	virtblk_idle_exit(vblk, virtblk_qmap_total(&vblk->split));
 	vblk->vdev = NULL;
 	mutex_unlock(&vblk->vdev_mutex);
 

@@ -18,6 +18,8 @@ VIRTBLK_VQ_STAT(completions)		/* completed by interrupts, timeouts, resets */
 VIRTBLK_VQ_STAT(polls)			/* calls of the poll handler */
 VIRTBLK_VQ_STAT(polls_empty)		/* poll calls that found nothing */
 VIRTBLK_VQ_STAT(poll_completions)	/* completed by the poll handler */
+VIRTBLK_VQ_STAT(idle_windows)		/* idle poll windows opened on the queue */
+VIRTBLK_VQ_STAT(idle_completions)	/* completed for an idle CPU that saw them first */
 #endif
 
 /* Per disk, debugfs <disk>/device, under virtblk_dev.state_lock. */

@@ -10,6 +10,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/irq_poll.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
@@ -21,6 +22,7 @@
 #include "inject.h"
 #include "proto.h"
 #include "qmap.h"
+#include "vbp_hints.h"
 
 /* Scatterlist entries embedded in every request before chaining. */
 #ifdef CONFIG_ARCH_NO_SG_CHAIN
@@ -36,6 +38,8 @@
 /* Default for the io_timeout parameter, in seconds. */
 #define VIRTBLK_DEFAULT_TIMEOUT	30
 #define VIRTBLK_VQ_NAME_LEN	16
+/* Requests one softirq run of the idle completion ends at most. */
+#define VIRTBLK_IDLE_BUDGET	16
 
 /**
  * enum virtblk_rq_state - driver-owned request lifecycle
@@ -150,6 +154,12 @@ struct virtblk_dev;
  * @poll: polled queue without interrupts; changed only by
  *	  virtblk_qswitch_set_split(), while no virtqueue exists
  * @name: virtqueue name; same rule as @poll
+ * @ipollers: idle poll windows open on this queue (idle.c); under @lock
+ * @imark: used-ring position the idle windows compare with; written
+ *	   under @lock, read locklessly with READ_ONCE() by idle CPUs
+ * @isrc: the queue as a poll source for idle CPUs (constant)
+ * @iop: softirq poller ending what idle CPUs found; runs on the CPU that
+ *	 scheduled it, takes @lock
  * @inj: fault injection (inject.h), only in builds with VBP_INJECT=1
  */
 struct virtblk_vq {
@@ -163,6 +173,10 @@ struct virtblk_vq {
 	u16 qid;
 	bool poll;
 	char name[VIRTBLK_VQ_NAME_LEN];
+	unsigned int ipollers;
+	unsigned int imark;
+	struct vbp_poll_source isrc;
+	struct irq_poll iop;
 #if VIRTBLK_INJECT
 	struct virtblk_vq_inject inj;
 #endif
@@ -352,6 +366,46 @@ void virtblk_drain_vq(struct virtblk_vq *bvq, struct vbp_rq_list *orphans);
  * Return: number of requests taken back.
  */
 unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob);
+
+/**
+ * virtblk_reap_idle() - end what an idle CPU found on a queue
+ * @bvq: an interrupt-driven queue
+ * @budget: most requests to end
+ *
+ * The idle completion's softirq work (idle.c): takes @bvq->lock, reaps up
+ * to @budget requests and re-arms the idle mark while windows are open.
+ *
+ * Return: number of requests taken back.
+ */
+unsigned int virtblk_reap_idle(struct virtblk_vq *bvq, unsigned int budget);
+
+/* idle.c */
+
+/**
+ * virtblk_idle_init() - make a queue a poll source for idle CPUs
+ * @bvq: the queue, before it is used
+ */
+void virtblk_idle_init(struct virtblk_vq *bvq);
+
+/**
+ * virtblk_idle_exit() - withdraw the poll sources of a device's queues
+ * @vblk: the device
+ * @n: number of queues in @vblk->vqs
+ *
+ * Clears every hint slot naming one of them, waits for idle CPUs to
+ * leave their windows and stops the softirq pollers.  After it the
+ * queues may be freed.  Sleeps.
+ */
+void virtblk_idle_exit(struct virtblk_dev *vblk, unsigned int n);
+
+/**
+ * virtblk_idle_rearm() - move the idle mark past what was just reaped
+ * @bvq: the queue; called under @bvq->lock
+ *
+ * While an idle window is open, keeps notifications off and sets the
+ * mark to the ring's current position; does nothing otherwise.
+ */
+void virtblk_idle_rearm(struct virtblk_vq *bvq);
 
 /* recovery.c */
 

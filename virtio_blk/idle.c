@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_blk idle-loop completion: each interrupt-driven queue is a poll
+ * source (include/vbp_hints.h) that cpuidle_haltpoll_io can watch while
+ * its CPU idles with a request in flight, so that the completion is found
+ * on the used ring without an interrupt and without a halt.
+ *
+ * A window on a queue lasts one idle poll.  The first window opened on a
+ * queue suppresses its used-buffer notifications; while any window is
+ * open, the interrupt handler and every reap leave them suppressed.  The
+ * last window to close enables them again and looks at the ring once
+ * more, so a completion that came in between is never left waiting for
+ * an interrupt that will not come.  The idle loop itself only compares
+ * the ring's used index with a mark (no lock, no write); what it finds is
+ * reaped and ended by an irq_poll instance, in softirq context, a budget
+ * of requests at a time.
+ *
+ * Lifetime: the idle loop reaches a queue only through the hint slots,
+ * inside one RCU read-side section.  The virtqueue is deleted only after
+ * a grace period that follows clearing bvq->vq (virtblk_del_vqs()), and
+ * the queue itself only after virtblk_idle_exit().
+ */
+#include "virtblk.h"
+
+#include <linux/bottom_half.h>
+#include <linux/rcupdate.h>
+#include <linux/virtio_ring.h>
+
+#include "vbp_hints.h"
+
+static inline struct virtblk_vq *virtblk_idle_vq(struct vbp_poll_source *src)
+{
+	return container_of(src, struct virtblk_vq, isrc);
+}
+
+/*
+ * Remember where the used ring stands, for the lockless check.  There is
+ * no accessor for the ring's last-used position alone; preparing to
+ * enable notifications returns it, and disabling them again at once keeps
+ * them off.  Called under bvq->lock with bvq->vq set.
+ */
+static void virtblk_idle_mark(struct virtblk_vq *bvq)
+{
+	unsigned int mark = virtqueue_enable_cb_prepare(bvq->vq);
+
+	virtqueue_disable_cb(bvq->vq);
+	WRITE_ONCE(bvq->imark, mark);
+}
+
+void virtblk_idle_rearm(struct virtblk_vq *bvq)
+{
+	if (bvq->ipollers && bvq->vq)
+		virtblk_idle_mark(bvq);
+}
+
+/* Run the softirq poller now, from the idle task: bh on, bh off. */
+static void virtblk_idle_sched(struct virtblk_vq *bvq)
+{
+	local_bh_disable();
+	irq_poll_sched(&bvq->iop);
+	local_bh_enable();
+}
+
+static bool virtblk_idle_open(struct vbp_poll_source *src)
+{
+	struct virtblk_vq *bvq = virtblk_idle_vq(src);
+	unsigned long flags;
+	bool ok = false;
+
+	/* Another CPU polls or completes this queue: do not spin on it. */
+	if (!spin_trylock_irqsave(&bvq->lock, flags))
+		return false;
+	if (bvq->vq && !bvq->poll) {
+		if (!bvq->ipollers++)
+			virtblk_idle_mark(bvq);
+		bvq->stats.v[VIRTBLK_VQ_ST_idle_windows]++;
+		ok = true;
+	}
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	return ok;
+}
+
+static bool virtblk_idle_pending(struct vbp_poll_source *src)
+{
+	struct virtblk_vq *bvq = virtblk_idle_vq(src);
+	struct virtqueue *vq = READ_ONCE(bvq->vq);
+
+	/* vq stays valid until the caller's RCU read-side section ends. */
+	return vq && virtqueue_poll(vq, READ_ONCE(bvq->imark));
+}
+
+static void virtblk_idle_kick(struct vbp_poll_source *src)
+{
+	virtblk_idle_sched(virtblk_idle_vq(src));
+}
+
+static void virtblk_idle_close(struct vbp_poll_source *src)
+{
+	struct virtblk_vq *bvq = virtblk_idle_vq(src);
+	unsigned long flags;
+	bool more = false;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	if (!WARN_ON_ONCE(!bvq->ipollers) && !--bvq->ipollers && bvq->vq &&
+	    !bvq->poll && !virtqueue_enable_cb(bvq->vq)) {
+		/* Something landed meanwhile: reap it, interrupts stay off. */
+		virtqueue_disable_cb(bvq->vq);
+		more = true;
+	}
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	if (more)
+		virtblk_idle_sched(bvq);
+}
+
+static const struct vbp_poll_ops virtblk_idle_ops = {
+	.open		= virtblk_idle_open,
+	.pending	= virtblk_idle_pending,
+	.kick		= virtblk_idle_kick,
+	.close		= virtblk_idle_close,
+};
+
+/*
+ * The softirq poller: end up to @budget requests.  When it runs out of
+ * work with no window open, notifications are switched back on (with
+ * the re-check); otherwise the next window or interrupt takes over.
+ */
+static int virtblk_idle_irq_poll(struct irq_poll *iop, int budget)
+{
+	struct virtblk_vq *bvq = container_of(iop, struct virtblk_vq, iop);
+	bool again = false;
+	unsigned long flags;
+	int n;
+
+	n = virtblk_reap_idle(bvq, budget);
+	if (n >= budget)
+		return n;	/* irq_poll runs us again */
+	irq_poll_complete(iop);
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	if (!bvq->ipollers && bvq->vq && !bvq->poll &&
+	    !virtqueue_enable_cb(bvq->vq)) {
+		virtqueue_disable_cb(bvq->vq);
+		again = true;
+	}
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	if (again)
+		irq_poll_sched(iop);
+	return n;
+}
+
+void virtblk_idle_init(struct virtblk_vq *bvq)
+{
+	bvq->isrc.ops = &virtblk_idle_ops;
+	irq_poll_init(&bvq->iop, VIRTBLK_IDLE_BUDGET, virtblk_idle_irq_poll);
+}
+
+void virtblk_idle_exit(struct virtblk_dev *vblk, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		vbp_poll_source_forget(&vblk->vqs[i].isrc);
+	/* No idle CPU is still inside a window, nor can enter a new one. */
+	synchronize_rcu();
+	for (i = 0; i < n; i++)
+		irq_poll_disable(&vblk->vqs[i].iop);
+}
