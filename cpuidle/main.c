@@ -178,15 +178,19 @@ static __always_inline void haltpoll_io_tune_read(struct haltpoll_io_tune *t)
 /*
  * The I/O window for this CPU, or 0 when it has no request in flight, no
  * estimate, or the completion is overdue.  Resets a stale hint slot.
+ * *@last_ns is the time of the slot's latest event while requests are in
+ * flight, else 0 (no poll source is worth watching then).
  */
 static __always_inline u64 haltpoll_io_io_limit(struct haltpoll_io_stats *st,
 						u64 now, u64 max_ns,
-						unsigned long *completed)
+						unsigned long *completed,
+						u64 *last_ns)
 {
 	struct vbp_hint_snapshot h;
 
 	vbp_hint_read(&h);
 	*completed = h.completed;
+	*last_ns = 0;
 	if (!h.inflight)
 		return 0;
 	if (haltpoll_io_hint_stale(now, h.last_ns, VBP_HINT_STALE_NS)) {
@@ -196,6 +200,7 @@ static __always_inline u64 haltpoll_io_io_limit(struct haltpoll_io_stats *st,
 	}
 	if (h.inflight < 0)
 		return 0;
+	*last_ns = h.last_ns ?: 1;
 	return haltpoll_io_io_window(now, h.last_ns, h.service_ns,
 				     READ_ONCE(param_io_margin_ns), max_ns);
 }
@@ -302,9 +307,10 @@ struct haltpoll_io_idle {
 static __always_inline bool haltpoll_io_poll(struct haltpoll_io_idle *e)
 {
 	struct haltpoll_io_stats *st = &e->pc->stats;
+	struct vbp_poll_source *src = NULL;
 	unsigned long completed = 0;
 	bool io_done = false, woken;
-	u64 limit = 0;
+	u64 limit = 0, last_ns = 0;
 
 	e->start = vbp_cpuidle_clock();
 	haltpoll_io_tune_read(&e->t);
@@ -314,7 +320,19 @@ static __always_inline bool haltpoll_io_poll(struct haltpoll_io_idle *e)
 	e->io = false;
 	if (READ_ONCE(param_io_aware))
 		limit = haltpoll_io_io_limit(st, e->start, e->t.max_ns,
-					     &completed);
+					     &completed, &last_ns);
+	if (READ_ONCE(haltpoll_io_stopping))
+		last_ns = 0;
+	/* Covers the use of the source until the spin has closed it. */
+	rcu_read_lock();
+	if (last_ns) {
+		u64 w = haltpoll_io_source_window(e->start, last_ns,
+						  e->t.max_ns);
+
+		src = w ? haltpoll_io_source(st) : NULL;
+		if (src)
+			limit = max(limit, w);
+	}
 	if (limit) {
 		e->io = true;
 		e->window = limit;
@@ -324,21 +342,16 @@ static __always_inline bool haltpoll_io_poll(struct haltpoll_io_idle *e)
 
 	e->poll_end = e->start;
 	if (e->window) {
-		struct vbp_poll_source *src = NULL;
-
 		haltpoll_io_count(st, HALTPOLL_IO_ST_polls, 1);
-		rcu_read_lock();
-		if (e->io) {
+		if (e->io)
 			haltpoll_io_count(st, HALTPOLL_IO_ST_io_polls, 1);
-			src = haltpoll_io_source(st);
-		}
 		io_done = haltpoll_io_spin(st, e->start, e->window, e->io,
 					   completed, src);
-		rcu_read_unlock();
 		e->poll_end = vbp_cpuidle_clock();
 		haltpoll_io_count(st, HALTPOLL_IO_ST_poll_ns,
 				  haltpoll_io_elapsed(e->start, e->poll_end));
 	}
+	rcu_read_unlock();
 
 	woken = current_clr_polling_and_test();
 	if (woken) {

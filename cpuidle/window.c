@@ -115,6 +115,27 @@ u64 haltpoll_io_io_window(u64 now, u64 last_ns, u64 service_ns,
 }
 
 /**
+ * haltpoll_io_source_window() - poll time while the queue itself is watched
+ * @now: current time
+ * @last_ns: time of the latest submission or completion on this CPU
+ * @max_ns: longest poll
+ *
+ * Watching a queue's used ring is cheap and finds the completion the
+ * moment it lands, so the wait is bounded by the latest event, not by
+ * the service time estimate: a completion later than the estimate would
+ * otherwise cost a halt and an interrupt.
+ *
+ * Return: ns from @now until @last_ns + @max_ns, 0 once that has passed;
+ * a @last_ns after @now (clock went backwards) counts as @now.
+ */
+u64 haltpoll_io_source_window(u64 now, u64 last_ns, u64 max_ns)
+{
+	u64 elapsed = haltpoll_io_elapsed(last_ns, now);
+
+	return elapsed >= max_ns ? 0 : max_ns - elapsed;
+}
+
+/**
  * haltpoll_io_hint_stale() - has a hint slot been quiet for too long?
  * @now: current time
  * @last_ns: time of the slot's latest event

@@ -44,6 +44,7 @@ u64 haltpoll_io_adapt(u64 cur_ns, u64 block_ns,
 		      enum haltpoll_io_adjust *what);
 u64 haltpoll_io_io_window(u64 now, u64 last_ns, u64 service_ns,
 			  u64 margin_ns, u64 max_ns);
+u64 haltpoll_io_source_window(u64 now, u64 last_ns, u64 max_ns);
 bool haltpoll_io_hint_stale(u64 now, u64 last_ns, u64 stale_ns);
 u64 haltpoll_io_elapsed(u64 start, u64 end);
 

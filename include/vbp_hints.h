@@ -85,8 +85,10 @@ struct vbp_poll_source;
  *	@open.
  *
  * All four are called by the consumer inside one rcu_read_lock() section
- * that also covered the read of the source pointer, on the same CPU,
- * with interrupts enabled and preemption disabled (the idle task).
+ * that also covered the read of the source pointer, on the same CPU, in
+ * the idle task (preemption disabled); @open with interrupts disabled or
+ * enabled, the other three with interrupts enabled (@kick and @close may
+ * run softirqs before they return).
  */
 struct vbp_poll_ops {
 	bool (*open)(struct vbp_poll_source *src);

@@ -116,12 +116,13 @@ function qfill(d, q, r,   i, a) {
 		for (i = 1; i <= ncnt["Q"]; i++)
 			r[cnt_name["Q", i]] += delta("Q", d, a, cnt_name["Q", i])
 	}
-	r["ios"] = r["completions"] + r["poll_completions"]
+	r["ios"] = r["completions"] + r["poll_completions"] + r["idle_completions"]
 	r["iops"] = rate(r["ios"])
 	r["kicks_per_io"] = ratio(r["kicks"], r["submitted"])
 	r["irqs_per_io"] = ratio(r["interrupts"], r["ios"])
 	r["polls_per_io"] = ratio(r["polls"], r["ios"])
 	r["completions_per_poll"] = ratio(r["poll_completions"], r["polls"])
+	r["idle_per_io"] = ratio(r["idle_completions"], r["ios"])
 }
 function qline(name, type, r) {
 	printf "%-8s %-4s %-8s %10s %8s %8s %8s %9s", name, q_label, type,
@@ -136,7 +137,7 @@ function qjson(r, dsk,   s, i, n, names) {
 	for (i = 1; i <= ncnt["Q"]; i++)
 		if (!dsk || !(("D", cnt_name["Q", i]) in is_cnt))
 			s = s sprintf(",\"%s\":%s", cnt_name["Q", i], js(r[cnt_name["Q", i]]))
-	n = split("kicks_per_io irqs_per_io polls_per_io completions_per_poll", names, " ")
+	n = split("kicks_per_io irqs_per_io polls_per_io completions_per_poll idle_per_io", names, " ")
 	for (i = 1; i <= n; i++)
 		s = s sprintf(",\"%s\":%s", names[i], js(r[names[i]]))
 	return s

@@ -232,21 +232,24 @@ static int virtblk_add(struct virtblk_vq *bvq, struct virtqueue *vq,
 
 /*
  * Count a request just put on an interrupt-driven ring in this CPU's idle
- * hints, provided its completion interrupt comes back to this CPU: the
- * hardware queue serves this CPU alone, and its vector follows the same
- * affinity.  Only while cpuidle_haltpoll_io is there to read the hints.
- * Called under bvq->lock, so the CPU cannot change underneath; hint_ns is
- * 0 from virtblk_prep() unless set here.
+ * hints, and name its queue as this CPU's poll source.  Only while
+ * cpuidle_haltpoll_io is there to read the hints.  On a queue that
+ * serves this CPU alone, the completion interrupt comes back here too
+ * (its vector follows the same affinity).  On a queue shared with other
+ * CPUs it may land elsewhere; the completion is then not counted (see
+ * virtblk_hint_complete()), but an idle wait here that watches the queue
+ * completes the request on this CPU.  Called under bvq->lock, so the CPU
+ * cannot change underneath; hint_ns is 0 from virtblk_prep() unless set
+ * here.
  */
 static noinline void __virtblk_hint_submit(struct virtblk_vq *bvq,
 					   struct virtblk_req *vbr)
 {
-	const struct cpumask *mask = bvq->hctx->cpumask;
-	unsigned int cpu;
+	unsigned int cpu = smp_processor_id();
 
-	cpu = smp_processor_id();
-	if (cpumask_first(mask) != cpu || cpumask_next(cpu, mask) < nr_cpu_ids)
+	if (unlikely(cpu > U16_MAX))
 		return;
+	vbr->hint_cpu = cpu;
 	vbr->hint_ns = vbp_hint_submit() ?: 1;
 	/* An idle wait for this request may watch the ring (idle.c). */
 	vbp_poll_source_set(&bvq->isrc);
@@ -263,15 +266,20 @@ static inline void virtblk_hint_submit(struct virtblk_vq *bvq,
 
 /*
  * Count the completion of a hinted request; @now is read once per batch.
+ * Only on the CPU that counted the submission: elsewhere (a shared
+ * queue's interrupt on another CPU, a timeout) it would leave both CPUs'
+ * counts off; the submitter's slot is resynchronised once it goes quiet.
  * Called under bvq->lock.
  */
 static void virtblk_hint_complete(struct virtblk_req *vbr, u64 *now)
 {
 	if (likely(!vbr->hint_ns))
 		return;
-	if (!*now)
-		*now = local_clock();
-	vbp_hint_complete_at(vbr->hint_ns, *now);
+	if (vbr->hint_cpu == smp_processor_id()) {
+		if (!*now)
+			*now = local_clock();
+		vbp_hint_complete_at(vbr->hint_ns, *now);
+	}
 	vbr->hint_ns = 0;
 }
 

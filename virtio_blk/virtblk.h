@@ -75,6 +75,7 @@ enum virtblk_rq_state {
  * @retries: times a reset requeued this request; zeroed when the request
  *	     is first prepared (RQF_DONTPREP not yet set)
  * @flags: VIRTBLK_REQ_* preparation state, owned by whoever holds the request
+ * @hint_cpu: CPU whose idle hints counted the request (valid with @hint_ns)
  * @hint_ns: submission time passed to the idle hints (include/vbp_hints.h),
  *	     0 when the request was not counted there; set and cleared
  *	     under the virtqueue lock
@@ -91,6 +92,7 @@ struct virtblk_req {
 	u8 state;
 	u8 retries;
 	u8 flags;
+	u16 hint_cpu;
 	u64 hint_ns;
 	struct virtio_blk_discard_write_zeroes range;
 	struct sg_table sg_table;

@@ -306,6 +306,7 @@ def _guest(series):
                     raw[key] = raw.get(key, 0) + int(val)
             td = tot["disks"][0]
             check(td["ios"] == raw["completions"] + raw["poll_completions"]
+                  + raw.get("idle_completions", 0)
                   and td["kicks"] == raw["kicks"] and
                   td["polls"] == raw["polls"],
                   "%s: totals %s differ from debugfs %s" % (name, td, raw))

@@ -181,6 +181,22 @@ static void io_window_none_without_estimate_or_late(struct kunit *test)
 						    200000), 0);
 }
 
+static void source_window_from_latest_event(struct kunit *test)
+{
+	/* 50 us after a submission, a 200 us bound leaves 150 us. */
+	KUNIT_EXPECT_EQ(test, haltpoll_io_source_window(60000, 10000, 200000),
+			150000);
+	/* Over once the bound has passed, and exactly at it. */
+	KUNIT_EXPECT_EQ(test, haltpoll_io_source_window(210000, 10000, 200000),
+			0);
+	KUNIT_EXPECT_EQ(test, haltpoll_io_source_window(500000, 0, 200000), 0);
+	/* Clock behind the event: the whole bound. */
+	KUNIT_EXPECT_EQ(test, haltpoll_io_source_window(1000, 5000, 200000),
+			200000);
+	/* No bound, no window. */
+	KUNIT_EXPECT_EQ(test, haltpoll_io_source_window(1000, 1000, 0), 0);
+}
+
 static void io_window_clock_backwards_and_overflow(struct kunit *test)
 {
 	/* Event stamped after now: treated as now. */
@@ -251,6 +267,7 @@ static struct kunit_case cpuidle_haltpoll_io_window_cases[] = {
 	KUNIT_CASE(io_window_bounded_by_max),
 	KUNIT_CASE(io_window_none_without_estimate_or_late),
 	KUNIT_CASE(io_window_clock_backwards_and_overflow),
+	KUNIT_CASE(source_window_from_latest_event),
 	KUNIT_CASE(elapsed_and_stale),
 	KUNIT_CASE(ewma_first_sample_and_convergence),
 	KUNIT_CASE(ewma_caps_outliers),

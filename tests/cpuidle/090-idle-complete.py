@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Host side of cpuidle/idle-complete: the share of QD1 completions that
+the idle loop found, against those that still came by interrupt."""
+
+
+def check(ctx, r, res, kernel, var):
+    ios = int(res.get("ios", 0))
+    idle = int(res.get("idle_completions", 0))
+    irq = int(res.get("completions", 0))
+    ctx.note("%d QD1 reads on CPU 1: %d completed from the idle loop "
+             "(%.0f%%), %d by interrupt (%s interrupts), %s windows, "
+             "%s kicks, %s IRQ_POLL softirqs, %s halts" % (
+                 ios, idle, 100.0 * idle / max(ios, 1), irq,
+                 res.get("interrupts"), res.get("io_windows"),
+                 res.get("io_kicks"), res.get("irq_poll"),
+                 res.get("halts")))
