@@ -230,10 +230,10 @@ static __always_inline bool haltpoll_io_spin(struct haltpoll_io_stats *st,
 	if (current_set_polling_and_test())
 		goto out;
 	while (!need_resched()) {
+		/* No shortcut past the clock below: a stuck ring must time out. */
 		if (src && src->ops->pending(src)) {
 			haltpoll_io_count(st, HALTPOLL_IO_ST_io_kicks, 1);
 			src->ops->kick(src);
-			continue;
 		}
 		cpu_relax();
 		if (++relax < HALTPOLL_IO_RELAX_COUNT)

@@ -14,8 +14,8 @@ HALTPOLL_IO_STAT(poll_timeouts)		/* polls that ran to the end of their window */
 HALTPOLL_IO_STAT(io_polls)		/* polls with a window for an expected I/O completion */
 HALTPOLL_IO_STAT(io_wakeups)		/* of those, ended by a wakeup */
 HALTPOLL_IO_STAT(io_completions)	/* of those, ended by a completion that woke nobody */
-HALTPOLL_IO_STAT(io_windows)		/* of those, watching the disk queue itself (io_complete) */
-HALTPOLL_IO_STAT(io_kicks)		/* completions found on a watched queue and handed to softirq */
+HALTPOLL_IO_STAT(io_windows)		/* of those, watching the disk queue (io_complete) */
+HALTPOLL_IO_STAT(io_kicks)		/* completions found on a watched queue, to softirq */
 HALTPOLL_IO_STAT(halts)			/* entries that halted */
 HALTPOLL_IO_STAT(grows)			/* classic window grew */
 HALTPOLL_IO_STAT(shrinks)		/* classic window shrank */
