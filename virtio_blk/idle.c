@@ -12,8 +12,9 @@
  * more, so a completion that came in between is never left waiting for
  * an interrupt that will not come.  The idle loop itself only compares
  * the ring's used index with a mark (no lock, no write); what it finds is
- * reaped and ended by an irq_poll instance, in softirq context, a budget
- * of requests at a time.
+ * reaped and ended by the queue's tasklet, in softirq context, a budget
+ * of requests at a time (a tasklet rather than irq_poll, which kernels
+ * may leave out: CONFIG_IRQ_POLL).
  *
  * Lifetime: the idle loop reaches a queue only through the hint slots,
  * inside one RCU read-side section.  The virtqueue is deleted only after
@@ -23,6 +24,7 @@
 #include "virtblk.h"
 
 #include <linux/bottom_half.h>
+#include <linux/interrupt.h>
 #include <linux/rcupdate.h>
 #include <linux/virtio_ring.h>
 
@@ -53,11 +55,11 @@ void virtblk_idle_rearm(struct virtblk_vq *bvq)
 		virtblk_idle_mark(bvq);
 }
 
-/* Run the softirq poller now, from the idle task: bh on, bh off. */
+/* Run the tasklet now, from the idle task: bh off, bh on. */
 static void virtblk_idle_sched(struct virtblk_vq *bvq)
 {
 	local_bh_disable();
-	irq_poll_sched(&bvq->iop);
+	tasklet_schedule(&bvq->itask);
 	local_bh_enable();
 }
 
@@ -120,38 +122,36 @@ static const struct vbp_poll_ops virtblk_idle_ops = {
 };
 
 /*
- * The softirq poller: end up to @budget requests.  When it runs out of
- * work with no window open, notifications are switched back on (with
- * the re-check); otherwise the next window or interrupt takes over.
+ * The tasklet: end up to VIRTBLK_IDLE_BUDGET requests, and run again
+ * (a later softirq round) if there may be more.  When it runs out of
+ * work with no window open, notifications are switched back on with the
+ * re-check; otherwise the next window or interrupt takes over.
  */
-static int virtblk_idle_irq_poll(struct irq_poll *iop, int budget)
+static void virtblk_idle_tasklet(struct tasklet_struct *t)
 {
-	struct virtblk_vq *bvq = container_of(iop, struct virtblk_vq, iop);
+	struct virtblk_vq *bvq = from_tasklet(bvq, t, itask);
 	bool again = false;
 	unsigned long flags;
-	int n;
 
-	n = virtblk_reap_idle(bvq, budget);
-	if (n >= budget)
-		return n;	/* irq_poll runs us again */
-	irq_poll_complete(iop);
-
-	spin_lock_irqsave(&bvq->lock, flags);
-	if (!bvq->ipollers && bvq->vq && !bvq->poll &&
-	    !virtqueue_enable_cb(bvq->vq)) {
-		virtqueue_disable_cb(bvq->vq);
+	if (virtblk_reap_idle(bvq, VIRTBLK_IDLE_BUDGET) < VIRTBLK_IDLE_BUDGET) {
+		spin_lock_irqsave(&bvq->lock, flags);
+		if (!bvq->ipollers && bvq->vq && !bvq->poll &&
+		    !virtqueue_enable_cb(bvq->vq)) {
+			virtqueue_disable_cb(bvq->vq);
+			again = true;
+		}
+		spin_unlock_irqrestore(&bvq->lock, flags);
+	} else {
 		again = true;
 	}
-	spin_unlock_irqrestore(&bvq->lock, flags);
 	if (again)
-		irq_poll_sched(iop);
-	return n;
+		tasklet_schedule(t);
 }
 
 void virtblk_idle_init(struct virtblk_vq *bvq)
 {
 	bvq->isrc.ops = &virtblk_idle_ops;
-	irq_poll_init(&bvq->iop, VIRTBLK_IDLE_BUDGET, virtblk_idle_irq_poll);
+	tasklet_setup(&bvq->itask, virtblk_idle_tasklet);
 }
 
 void virtblk_idle_exit(struct virtblk_dev *vblk, unsigned int n)
@@ -163,5 +163,5 @@ void virtblk_idle_exit(struct virtblk_dev *vblk, unsigned int n)
 	/* No idle CPU is still inside a window, nor can enter a new one. */
 	synchronize_rcu();
 	for (i = 0; i < n; i++)
-		irq_poll_disable(&vblk->vqs[i].iop);
+		tasklet_kill(&vblk->vqs[i].itask);
 }

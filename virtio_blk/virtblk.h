@@ -10,7 +10,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
-#include <linux/irq_poll.h>
+#include <linux/interrupt.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
@@ -38,7 +38,7 @@
 /* Default for the io_timeout parameter, in seconds. */
 #define VIRTBLK_DEFAULT_TIMEOUT	30
 #define VIRTBLK_VQ_NAME_LEN	16
-/* Requests one softirq run of the idle completion ends at most. */
+/* Requests one tasklet run of the idle completion ends at most. */
 #define VIRTBLK_IDLE_BUDGET	16
 
 /**
@@ -160,8 +160,8 @@ struct virtblk_dev;
  * @imark: used-ring position the idle windows compare with; written
  *	   under @lock, read locklessly with READ_ONCE() by idle CPUs
  * @isrc: the queue as a poll source for idle CPUs (constant)
- * @iop: softirq poller ending what idle CPUs found; runs on the CPU that
- *	 scheduled it, takes @lock
+ * @itask: tasklet ending what idle CPUs found; runs on the CPU that
+ *	   scheduled it, takes @lock
  * @inj: fault injection (inject.h), only in builds with VBP_INJECT=1
  */
 struct virtblk_vq {
@@ -178,7 +178,7 @@ struct virtblk_vq {
 	unsigned int ipollers;
 	unsigned int imark;
 	struct vbp_poll_source isrc;
-	struct irq_poll iop;
+	struct tasklet_struct itask;
 #if VIRTBLK_INJECT
 	struct virtblk_vq_inject inj;
 #endif

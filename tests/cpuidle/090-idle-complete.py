@@ -9,8 +9,8 @@ def check(ctx, r, res, kernel, var):
     irq = int(res.get("completions", 0))
     ctx.note("%d QD1 reads on CPU 1: %d completed from the idle loop "
              "(%.0f%%), %d by interrupt (%s interrupts), %s windows, "
-             "%s kicks, %s IRQ_POLL softirqs, %s halts" % (
-                 ios, idle, 100.0 * idle / max(ios, 1), irq,
-                 res.get("interrupts"), res.get("io_windows"),
-                 res.get("io_kicks"), res.get("irq_poll"),
-                 res.get("halts")))
+             "%s kicks, %s TASKLET softirqs (%s softirq ticks), %s halts"
+             % (ios, idle, 100.0 * idle / max(ios, 1), irq,
+                res.get("interrupts"), res.get("io_windows"),
+                res.get("io_kicks"), res.get("tasklets"),
+                res.get("softirq_ticks"), res.get("halts")))
