@@ -109,6 +109,9 @@ CONFIGS = [
            base="ours-irq", quick=True),
     Config("ours-irq+idle-classic", "ours", "", IRQ, cpuidle="io_aware=0",
            base="ours-irq"),
+    # I/O-aware polling that waits for the interrupt (before issue 17)
+    Config("ours-irq+idle-irqwait", "ours", "", IRQ,
+           cpuidle="io_complete=0", base="ours-irq"),
     Config("stock-irq+idle", "stock", "", IRQ, cpuidle="",
            base="stock-irq"),
     Config("nvme-irq", "nvme", "", IRQ, quick=True),
@@ -128,6 +131,8 @@ PAIRS = [
     ("ours-irq+idle", "ours-irq"),
     ("ours-irq+idle-classic", "ours-irq"),
     ("ours-irq+idle", "ours-irq+idle-classic"),
+    ("ours-irq+idle", "ours-irq+idle-irqwait"),
+    ("ours-irq+idle", "ours-poll"),
     ("stock-irq+idle", "stock-irq"),
     ("ours-irq+idle", "stock-irq"),
     ("ours-irq+idle", "stock-poll"),

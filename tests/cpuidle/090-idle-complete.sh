@@ -118,8 +118,11 @@ done
 # The counters start at each load: give the last one a second of I/O.
 # (Taking CPU 1 offline drops fio's pinning: it may run on CPU 0 now.)
 sleep 1
-[ $(($(st 0 io_windows) + $(st 1 io_windows))) -gt 0 ] ||
+if [ $(($(st 0 io_windows) + $(st 1 io_windows))) = 0 ]; then
+	grep -H . "$D"/cpu0 "$D"/cpu1 "$VBP_DBG"/vda/q*/stats \
+		/sys/block/vda/inflight /sys/block/vda/stat
 	fail "no idle window after the cycles"
+fi
 kill -INT $fpid
 vbp_exited $fpid 30 || fail "background fio did not stop"
 wait $fpid
