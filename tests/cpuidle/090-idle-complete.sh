@@ -13,6 +13,8 @@
 # group: cpuidle
 # group[kernel=debug]: debug
 # tier[kernel=debug ring=split]: check
+# env: CYCLES=50
+# env[kernel=debug]: CYCLES=10
 #
 # Our virtio_blk with one queue per CPU ($QUEUE=own) or one queue for
 # both CPUs (shared), and cpuidle_haltpoll_io loaded (io_complete=Y, the
@@ -26,9 +28,10 @@
 # completions come later than the poll window (see Documentation/
 # cpuidle.rst).  With io_complete=N no window opens.  Data: crc32c
 # verify while the windows are open, on CPU 1 and on both CPUs.  Then
-# 50 load/unload cycles of cpuidle_haltpoll_io, and 10 of virtio_blk,
-# around and during I/O, CPU 1 offline and online while windows open,
-# and a final verify read-back.
+# $CYCLES load/unload cycles of cpuidle_haltpoll_io during I/O, with CPU 1
+# going offline and online every tenth, and $CYCLES of virtio_blk right
+# after I/O, and a final verify read-back.  $CYCLES is 50, 10 on the
+# debug kernel (a cycle takes 5 to 10 s there under TCG).
 vbp_wait_dev /dev/vda
 ins cpuidle_haltpoll_io "poll_max_ns=1000000" || fail "load cpuidle_haltpoll_io"
 [ "$(cat "$P"/io_complete)" = Y ] || fail "io_complete is not on by default"
@@ -104,7 +107,7 @@ fio --name=bg --filename=/dev/vda --direct=1 --rw=randread --bs=4k \
 fpid=$!
 vbp_wait_io $fpid vda
 i=0
-while [ $i -lt 50 ]; do
+while [ $i -lt "$CYCLES" ]; do
 	kill -0 $fpid 2>/dev/null || fail "fio died in cycle $i"
 	rm_ cpuidle_haltpoll_io || fail "unload $i"
 	ins cpuidle_haltpoll_io "poll_max_ns=1000000" || fail "load $i"
@@ -128,7 +131,7 @@ vbp_exited $fpid 30 || fail "background fio did not stop"
 wait $fpid
 # virtio_blk goes and comes back right after QD1 reads, windows open.
 i=0
-while [ $i -lt 50 ]; do
+while [ $i -lt "$CYCLES" ]; do
 	taskset 2 dd if=/dev/vda of=/dev/null bs=4k count=32 iflag=direct \
 		2>/dev/null || fail "dd before unload $i"
 	vbp_unload
