@@ -602,12 +602,27 @@ static void virtblk_finish(struct vbp_rq_list *done, struct io_comp_batch *iob)
 	}
 }
 
+/*
+ * After the queue lock: end what was reaped in a completion batch of our
+ * own, then restart a hardware queue a full ring had stopped.
+ */
+static inline void virtblk_end_reaped(struct virtblk_vq *bvq,
+				      struct vbp_rq_list *done, bool restart)
+{
+	DEFINE_IO_COMP_BATCH(iob);
+
+	virtblk_finish(done, &iob);
+	if (iob.complete)
+		iob.complete(&iob);
+	if (restart)
+		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
+}
+
 void virtblk_vq_done(struct virtqueue *vq)
 {
 	struct virtblk_dev *vblk = vq->vdev->priv;
 	struct virtblk_vq *bvq = &vblk->vqs[vq->index];
 	struct vbp_rq_list done = { };
-	DEFINE_IO_COMP_BATCH(iob);
 	unsigned int n = 0;
 	unsigned long flags;
 	bool restart;
@@ -634,11 +649,7 @@ void virtblk_vq_done(struct virtqueue *vq)
 	restart = virtblk_need_restart(bvq, n);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
-	virtblk_finish(&done, &iob);
-	if (iob.complete)
-		iob.complete(&iob);
-	if (restart)
-		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
+	virtblk_end_reaped(bvq, &done, restart);
 	/* The ring gave a bad id: no interrupt will come for it any more. */
 	if (unlikely(virtqueue_is_broken(vq)))
 		virtblk_broken(bvq);
@@ -686,7 +697,6 @@ unsigned int virtblk_reap_vq(struct virtblk_vq *bvq, struct io_comp_batch *iob)
 unsigned int virtblk_reap_idle(struct virtblk_vq *bvq, unsigned int budget)
 {
 	struct vbp_rq_list done = { };
-	DEFINE_IO_COMP_BATCH(iob);
 	unsigned int n = 0;
 	unsigned long flags;
 	bool restart;
@@ -701,11 +711,7 @@ unsigned int virtblk_reap_idle(struct virtblk_vq *bvq, unsigned int budget)
 	restart = virtblk_need_restart(bvq, n);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
-	virtblk_finish(&done, &iob);
-	if (iob.complete)
-		iob.complete(&iob);
-	if (restart)
-		blk_mq_start_stopped_hw_queue(bvq->hctx, true);
+	virtblk_end_reaped(bvq, &done, restart);
 	return n;
 }
 
