@@ -311,6 +311,12 @@ static __always_inline bool haltpoll_io_poll(struct haltpoll_io_idle *e)
 	unsigned long completed = 0;
 	bool io_done = false, woken;
 	u64 limit = 0, last_ns = 0;
+	/*
+	 * Read once: a source opened below must reach the spin, which alone
+	 * closes it; a second reading that zeroed the window after the open
+	 * would leave the queue's interrupts suppressed for good.
+	 */
+	bool stopping = READ_ONCE(haltpoll_io_stopping);
 
 	e->start = vbp_cpuidle_clock();
 	haltpoll_io_tune_read(&e->t);
@@ -321,7 +327,7 @@ static __always_inline bool haltpoll_io_poll(struct haltpoll_io_idle *e)
 	if (READ_ONCE(param_io_aware))
 		limit = haltpoll_io_io_limit(st, e->start, e->t.max_ns,
 					     &completed, &last_ns);
-	if (READ_ONCE(haltpoll_io_stopping))
+	if (stopping)
 		last_ns = 0;
 	/* Covers the use of the source until the spin has closed it. */
 	rcu_read_lock();
@@ -337,7 +343,7 @@ static __always_inline bool haltpoll_io_poll(struct haltpoll_io_idle *e)
 		e->io = true;
 		e->window = limit;
 	}
-	if (READ_ONCE(haltpoll_io_stopping))
+	if (stopping)
 		e->window = 0;
 
 	e->poll_end = e->start;
