@@ -468,7 +468,9 @@ class Disk:
     export; discard, write_zeroes, serial, rerror, werror have no
     vhost-user-blk equivalent and are refused).  reconnect=N (qsd only)
     makes QEMU's socket chardev reconnect N seconds after the daemon went
-    away.
+    away.  latency_ns (null-co only) makes every request take that long
+    at least (QEMU's latency-ns; under TCG the main loop's timers make
+    it about a millisecond or more).
     """
     size: str = "256M"
     backend: str = "file"
@@ -493,6 +495,7 @@ class Disk:
     aio: str = None
     host: str = None
     reconnect: int = None
+    latency_ns: int = None
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -507,7 +510,8 @@ class Disk:
                 setattr(d, key, v in ("on", "1", "true", "yes", ""))
             elif key in ("num_queues", "queue_size", "logical_block_size",
                          "physical_block_size", "iothread_poll_max_ns",
-                         "iothread_poll_shrink", "reconnect"):
+                         "iothread_poll_shrink", "reconnect",
+                         "latency_ns"):
                 setattr(d, key, int(v))
             elif key in ("size", "backend", "path", "serial", "model",
                          "blkdebug_conf", "rerror", "werror", "iothread",
@@ -527,6 +531,8 @@ class Disk:
                                % self.host)
         if self.reconnect is not None and not self.qsd:
             raise HarnessError("reconnect= needs host=qsd")
+        if self.latency_ns is not None and self.backend != "null-co":
+            raise HarnessError("latency-ns= needs backend=null-co")
         if self.qsd:
             bad = [k for k in ("discard", "write_zeroes", "serial", "rerror",
                                "werror", "physical_block_size")
@@ -586,8 +592,10 @@ def blockdevs(i, d, workdir):
     args = []
     ro = ",read-only=on" if d.readonly else ""
     if d.backend == "null-co":
-        args.append("driver=null-co,node-name=%s,size=%d,read-zeroes=on%s"
-                    % (node, _size_bytes(d.size), ro))
+        lat = (",latency-ns=%d" % d.latency_ns
+               if d.latency_ns is not None else "")
+        args.append("driver=null-co,node-name=%s,size=%d,read-zeroes=on%s%s"
+                    % (node, _size_bytes(d.size), ro, lat))
     else:
         path = d.path or os.path.join(workdir, "%s.img" % node)
         if not os.path.exists(path):
