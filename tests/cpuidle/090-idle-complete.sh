@@ -20,13 +20,14 @@
 # both CPUs (shared), and cpuidle_haltpoll_io loaded (io_complete=Y, the
 # default).  QD1 reads pinned to CPU 1, with nothing else running there,
 # leave CPU 1 idle with a request in flight on the queue that serves it:
-# the idle poll opens a window on that queue, finds the
-# completion on the used ring and hands it to the TASKLET softirq.  The
-# counts must show it (idle windows, kicks, idle completions, TASKLET
-# softirqs on CPU 1); the share of completions that still came by
-# interrupt is reported, not judged: under TCG on a loaded host many
-# completions come later than the poll window (see Documentation/
-# cpuidle.rst).  With io_complete=N no window opens.  Data: crc32c
+# the idle poll opens a window on that queue, finds the completion on
+# the used ring and hands it to the queue's tasklet.  On vda, a file
+# that answers within microseconds of host time, the completion often
+# beats the vCPU to its idle loop: the split between idle completions
+# and interrupts is reported, not judged (Documentation/cpuidle.rst).
+# On vdb, a null-co disk that answers after a millisecond or more, the
+# idle loop must find completions: idle completions, kicks and TASKLET
+# softirqs on CPU 1.  With io_complete=N no window opens.  Data: crc32c
 # verify while the windows are open, on CPU 1 and on both CPUs.  Then
 # $CYCLES load/unload cycles of cpuidle_haltpoll_io during I/O, with CPU 1
 # going offline and online every tenth, and $CYCLES of virtio_blk right
@@ -80,11 +81,9 @@ vbp_result io_kicks "$(st 1 io_kicks)"
 vbp_result halts "$(st 1 halts)"
 vbp_result tasklets $(($(tasklets) - s0))
 vbp_result softirq_ticks $(($(softirq_ticks) - t0))
+# How many of these the idle loop wins depends on the host's load (1% to
+# 47% seen); that it wins at all is checked with vdb below.
 [ "$(st 1 io_windows)" -gt 0 ] || fail "no idle window on CPU 1's queue"
-[ "$(st 1 io_kicks)" -gt 0 ] || fail "no completion found by the idle loop"
-[ "$(vbp_stat vda idle_completions "$q")" -gt 0 ] ||
-	fail "no request completed from the idle loop"
-[ $(($(tasklets) - s0)) -gt 0 ] || fail "no TASKLET softirq on CPU 1"
 # The completions run as softirq work, which /proc/stat counts as such
 # (tick sampling): with thousands of them some ticks must land there.
 if [ "$(vbp_stat vda idle_completions "$q")" -ge 2000 ] &&
@@ -99,13 +98,17 @@ qb=$(queue_of vdb)
 [ -n "$qb" ] || fail "vdb: no queue serves CPU(s) $want"
 echo 2000000 > "$P"/poll_max_ns
 vbp_stats_reset vdb
+echo all > "$D"/reset
+s0=$(tasklets)
 vbp_fio slow --name=slow --filename=/dev/vdb --direct=1 --rw=randread \
 	--bs=4k --iodepth=1 --ioengine=io_uring --cpus_allowed=1 \
 	--number_ios=1000 --size=32M --norandommap --randrepeat=1
 vbp_result slow_idle "$(vbp_stat vdb idle_completions "$qb")"
 vbp_result slow_irq "$(vbp_stat vdb interrupts "$qb")"
+[ "$(st 1 io_kicks)" -gt 0 ] || fail "vdb: no completion found by the idle loop"
 [ "$(vbp_stat vdb idle_completions "$qb")" -gt 0 ] ||
 	fail "vdb: no request completed from the idle loop"
+[ $(($(tasklets) - s0)) -gt 0 ] || fail "vdb: no TASKLET softirq on CPU 1"
 echo 1000000 > "$P"/poll_max_ns
 
 echo N > "$P"/io_complete
