@@ -55,6 +55,20 @@ void virtblk_idle_rearm(struct virtblk_vq *bvq)
 		virtblk_idle_mark(bvq);
 }
 
+/*
+ * With no window open any more, turn notifications back on, with the
+ * re-check: true if used buffers came in meanwhile, which then leaves
+ * them off for the caller to reap.  Called under bvq->lock.
+ */
+static bool virtblk_idle_resume(struct virtblk_vq *bvq)
+{
+	if (bvq->ipollers || !bvq->vq || bvq->poll ||
+	    virtqueue_enable_cb(bvq->vq))
+		return false;
+	virtqueue_disable_cb(bvq->vq);
+	return true;
+}
+
 /* Run the tasklet now, from the idle task: bh off, bh on. */
 static void virtblk_idle_sched(struct virtblk_vq *bvq)
 {
@@ -103,12 +117,9 @@ static void virtblk_idle_close(struct vbp_poll_source *src)
 	bool more = false;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	if (!WARN_ON_ONCE(!bvq->ipollers) && !--bvq->ipollers && bvq->vq &&
-	    !bvq->poll && !virtqueue_enable_cb(bvq->vq)) {
-		/* Something landed meanwhile: reap it, interrupts stay off. */
-		virtqueue_disable_cb(bvq->vq);
-		more = true;
-	}
+	/* The last window: what landed meanwhile is reaped here. */
+	if (!WARN_ON_ONCE(!bvq->ipollers) && !--bvq->ipollers)
+		more = virtblk_idle_resume(bvq);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 	if (more)
 		virtblk_idle_sched(bvq);
@@ -135,11 +146,7 @@ static void virtblk_idle_tasklet(struct tasklet_struct *t)
 
 	if (virtblk_reap_idle(bvq, VIRTBLK_IDLE_BUDGET) < VIRTBLK_IDLE_BUDGET) {
 		spin_lock_irqsave(&bvq->lock, flags);
-		if (!bvq->ipollers && bvq->vq && !bvq->poll &&
-		    !virtqueue_enable_cb(bvq->vq)) {
-			virtqueue_disable_cb(bvq->vq);
-			again = true;
-		}
+		again = virtblk_idle_resume(bvq);
 		spin_unlock_irqrestore(&bvq->lock, flags);
 	} else {
 		again = true;
