@@ -41,12 +41,10 @@ vbp_wait_dev /dev/vda
 /usr/sbin/insmod /in/cpuidle_haltpoll_io.ko || fail "cpuidle_haltpoll_io"
 ls -l $VBP_DBG/vda $VBP_DBG/vda/q0 $C > /out/modes.txt
 
-# requests ended by interrupts and by idle CPUs (io_complete)
-ended() { echo $(($(vbp_stat vda completions) + $(vbp_stat vda idle_completions))); }
 io unlocked
-ended > /out/before-reset.txt
+vbp_ios vda > /out/before-reset.txt
 r reset_unlocked $V -z
-ended > /out/after-reset.txt
+vbp_ios vda > /out/after-reset.txt
 
 mount -t securityfs none /sys/kernel/security || fail "mount securityfs"
 echo integrity > $L || fail "cannot raise lockdown ($(cat $L))"

@@ -50,10 +50,9 @@ q=$(queue_of vda)
 [ -n "$q" ] || fail "no queue serves CPU(s) $want"
 tasklets() { awk '$1 == "TASKLET:" { print $3 }' /proc/softirqs; }
 softirq_ticks() { awk '$1 == "cpu1" { print $8 }' /proc/stat; }
-qd1() {	# qd1 NAME COUNT
-	vbp_fio "$1" --name="$1" --filename=/dev/vda --direct=1 --rw=randread \
-		--bs=4k --iodepth=1 --ioengine=io_uring --cpus_allowed=1 \
-		--number_ios="$2" --size=32M --norandommap --randrepeat=1
+qd1() {	# qd1 NAME COUNT [DEV]: COUNT random reads of DEV (vda)
+	cpu1_qd1 "$1" "${3:-/dev/vda}" --rw=randread --number_ios="$2" \
+		--size=32M --norandommap --randrepeat=1
 }
 vr="--direct=1 --verify=crc32c --verify_fatal=1 --filename=/dev/vda"
 
@@ -100,9 +99,7 @@ echo 2000000 > "$P"/poll_max_ns
 vbp_stats_reset vdb
 echo all > "$D"/reset
 s0=$(tasklets)
-vbp_fio slow --name=slow --filename=/dev/vdb --direct=1 --rw=randread \
-	--bs=4k --iodepth=1 --ioengine=io_uring --cpus_allowed=1 \
-	--number_ios=1000 --size=32M --norandommap --randrepeat=1
+qd1 slow 1000 /dev/vdb
 vbp_result slow_idle "$(vbp_stat vdb idle_completions "$qb")"
 vbp_result slow_irq "$(vbp_stat vdb interrupts "$qb")"
 [ "$(st 1 io_kicks)" -gt 0 ] || fail "vdb: no completion found by the idle loop"

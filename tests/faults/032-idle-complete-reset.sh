@@ -21,23 +21,18 @@ ins cpuidle_haltpoll_io || fail "load cpuidle_haltpoll_io"
 fault_pattern write pat
 vbp_stats_reset vda
 echo all > "$D"/reset
-qd1() {	# qd1 NAME fio-args...: QD1 io_uring on CPU 1
-	n=$1; shift
-	vbp_fio "$n" --name="$n" --filename=/dev/vda --direct=1 --bs=4k \
-		--ioengine=io_uring --iodepth=1 --cpus_allowed=1 "$@"
-}
 echo stall > "$VBP_DBG/vda/inject" || fail "inject stall"
 t0=$(date +%s)
-qd1 stalled --rw=randwrite --offset=32M --size=1M --verify=crc32c \
+cpu1_qd1 stalled /dev/vda --rw=randwrite --offset=32M --size=1M --verify=crc32c \
 	--verify_fatal=1
 vbp_result seconds "$(($(date +%s) - t0))"
 vbp_result stall_kicks "$(st 1 io_kicks)"
 echo badhdr > "$VBP_DBG"/vda/inject || fail "inject badhdr"
-qd1 rd --rw=randread --offset=0 --size=16M --number_ios=256
+cpu1_qd1 rd /dev/vda --rw=randread --offset=0 --size=16M --number_ios=256
 dmesg | grep -q "device needs reset" || fail "no 'device needs reset' message"
 fault_counters vda
 vbp_stats_reset vda
-qd1 after --rw=randread --offset=0 --size=16M --number_ios=1000
+cpu1_qd1 after /dev/vda --rw=randread --offset=0 --size=16M --number_ios=1000
 vbp_result idle_completions "$(vbp_stat vda idle_completions)"
 fault_pattern verify verify
 rm_ cpuidle_haltpoll_io || fail "unload cpuidle_haltpoll_io"

@@ -149,6 +149,12 @@ vbp_stat() {
 	cat "$VBP_DBG/$1"/$vsq/stats | awk -v n="$2" '$1 == n { s += $2 } END { print s + 0 }'
 }
 
+# vbp_ios DISK: requests the disk has ended, by any path (interrupts,
+# timeouts and resets, the poll handler, idle CPUs), as vblkstat counts.
+vbp_ios() {
+	echo $(($(vbp_stat "$1" completions) + $(vbp_stat "$1" poll_completions) + $(vbp_stat "$1" idle_completions)))
+}
+
 # vbp_devstat DISK NAME: one per-disk counter.
 vbp_devstat() {
 	awk -v n="$2" '$1 == n { print $2 }' "$VBP_DBG/$1/device"
